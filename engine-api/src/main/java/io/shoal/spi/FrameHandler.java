@@ -1,0 +1,30 @@
+package io.shoal.spi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Receives a connection's events. No-op defaults, so callbacks added later do not break
+ * implementations.
+ *
+ * <p><b>Threading.</b> Called on the transport's I/O thread for the connection, one call at a
+ * time per connection, and in order: {@link #onOpen} first, then every frame in the order sent,
+ * then {@link #onClose} exactly once. Must not block: hand long work elsewhere.
+ *
+ * <p><b>Errors.</b> An exception thrown by a callback closes the connection with that cause.
+ */
+public abstract class FrameHandler {
+
+    public void onOpen(Connection connection) {
+    }
+
+    /**
+     * One whole frame; {@code frame} is valid only during the call (copy what is kept). Its
+     * length was checked against {@link Transport#maxFrameBytes()} before it was allocated.
+     */
+    public void onFrame(Connection connection, ByteBuffer frame) {
+    }
+
+    /** The connection closed; {@code cause} is {@code null} for an orderly close. */
+    public void onClose(Connection connection, Throwable cause) {
+    }
+}

@@ -1,0 +1,51 @@
+package io.shoal.spi;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A read-only view of the node's resolved configuration, handed to providers so that each
+ * implementation reads its own keys. A module ships its defaults in a {@code reference.conf} next
+ * to its code, so every key it reads has a value.
+ *
+ * <p>Every getter throws {@link io.shoal.ConfigException} naming the key, the value and the
+ * expected type when the key is missing or the value has the wrong type; the {@code require*}
+ * checks throw it when the value is out of range. Thread-safe.
+ */
+public interface Settings {
+
+    boolean hasPath(String key);
+
+    String getString(String key);
+
+    int getInt(String key);
+
+    long getLong(String key);
+
+    boolean getBoolean(String key);
+
+    /** A size in bytes; accepts HOCON sizes such as {@code 64m} or {@code 1g}. */
+    long getBytes(String key);
+
+    Duration getDuration(String key);
+
+    List<String> getStringList(String key);
+
+    /** {@link #getInt} and checks {@code min <= value <= max}. */
+    default int getInt(String key, int min, int max) {
+        int value = getInt(key);
+        if (value < min || value > max) {
+            throw new io.shoal.ConfigException(key, value + " is out of range; allowed: " + min + " to " + max);
+        }
+        return value;
+    }
+
+    /** {@link #getLong} and checks {@code min <= value <= max}. */
+    default long getLong(String key, long min, long max) {
+        long value = getLong(key);
+        if (value < min || value > max) {
+            throw new io.shoal.ConfigException(key, value + " is out of range; allowed: " + min + " to " + max);
+        }
+        return value;
+    }
+}

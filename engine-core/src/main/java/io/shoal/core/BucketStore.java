@@ -1,0 +1,485 @@
+package io.shoal.core;
+
+import io.shoal.ChangeType;
+import io.shoal.NodeClosedException;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.bytes.RandomDataInput;
+import net.openhft.chronicle.hash.ChronicleHashClosedException;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
+
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * One bucket: an off-heap Chronicle Map (the current "generation") holding the keys of every map
+ * that fall in this bucket, plus the bucket's sequence.
+ *
+ * <p>Design: writers take {@link #lock}, so every change of the bucket gets the next sequence
+ * number in the order it is applied, and the {@link ChangeSink} (events, persistence) sees the
+ * changes in that order. Readers never take it: they read the current generation under Chronicle's
+ * own segment lock. Growth replaces the generation: when the entry count passes its capacity, or
+ * Chronicle refuses an insert (no segment tier left, or an entry larger than a tier), the writer
+ * copies the entries into a larger generation, publishes it, and closes the old one; a reader that
+ * still held the old one gets {@link ChronicleHashClosedException} and retries on the new one.
+ */
+final class BucketStore {
+    /** Initial LFU counter of a new entry (as in Redis), so that new keys are not evicted first. */
+    static final int LFU_INIT = 5;
+    private static final int CHUNK_BYTES_FOR_LARGE = 64;
+    private static final int MAX_GROW_ATTEMPTS = 4;
+
+    /** Receives every applied change, with the bucket lock held. */
+    interface ChangeSink {
+        void applied(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key, StoredValue value,
+                     long nowMs);
+    }
+
+    /** Outcome of a write, in a per-thread holder. */
+    static final class WriteResult {
+        boolean applied;
+        boolean existed;
+        long version;
+        int oldFootprint;
+        long oldExpiresAtMs;
+
+        void reset() {
+            applied = false;
+            existed = false;
+            version = 0;
+            oldFootprint = 0;
+            oldExpiresAtMs = 0;
+        }
+    }
+
+    enum PutMode { ALWAYS, IF_ABSENT, IF_VERSION }
+
+    private static final class Generation {
+        final ChronicleMap<StoredKey, StoredValue> map;
+        final long capacity;
+        final long largestEntryBytes;
+
+        Generation(ChronicleMap<StoredKey, StoredValue> map, long capacity, long largestEntryBytes) {
+            this.map = map;
+            this.capacity = capacity;
+            this.largestEntryBytes = largestEntryBytes;
+        }
+    }
+
+    final int index;
+    final ReentrantLock lock = new ReentrantLock();
+    private final StoreSizing sizing;
+    private final ChangeSink sink;
+    private volatile Generation current;
+    private volatile boolean closed;
+    // Guarded by lock.
+    private long sequence;
+    private long entries;
+    private long entriesWithExpiry;
+    private long storedBytes;
+    private long resizes;
+
+    BucketStore(int index, StoreSizing sizing, ChangeSink sink) {
+        this.index = index;
+        this.sizing = sizing;
+        this.sink = sink;
+    }
+
+    void open() {
+        current = newGeneration(sizing.entriesPerBucket(), 0);
+    }
+
+    // ---- reads: no bucket lock ----
+
+    /**
+     * Copies the live entry of {@code key} into {@code out}.
+     *
+     * @return false if absent or expired
+     */
+    boolean read(StoredKey key, StoredValue out, long nowMs) {
+        while (true) {
+            Generation g = generation();
+            try {
+                if (g.map.getUsing(key, out) == null) {
+                    return false;
+                }
+                return !out.isExpired(nowMs);
+            } catch (ChronicleHashClosedException e) {
+                retryAfterClose(g);
+            }
+        }
+    }
+
+    /**
+     * Records an access for eviction policies: the last access second and, for LFU, a
+     * logarithmic counter. Writes only when something changes, under the bucket lock so that it
+     * never races a writer of the same entry.
+     */
+    void touch(StoredKey key, int nowSeconds, boolean countFrequency, double lfuLogFactor,
+               java.util.concurrent.ThreadLocalRandom random) {
+        if (!lock.tryLock()) {
+            return; // a writer is busy with this bucket: skip this sample of access, do not wait
+        }
+        try {
+            if (closed) {
+                return;
+            }
+            try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(key)) {
+                c.updateLock().lock();
+                MapEntry<StoredKey, StoredValue> e = c.entry();
+                if (e == null) {
+                    return;
+                }
+                Data<StoredValue> d = e.value();
+                RandomDataInput in = d.bytes();
+                long off = d.offset();
+                int lastAccess = in.readInt(off + ValueLayout.LAST_ACCESS);
+                int frequency = in.readInt(off + ValueLayout.FREQUENCY);
+                int newFrequency = frequency;
+                if (countFrequency && frequency < 255) {
+                    double baseline = Math.max(0, frequency - LFU_INIT);
+                    if (random.nextDouble() < 1.0 / (baseline * lfuLogFactor + 1)) {
+                        newFrequency = frequency + 1;
+                    }
+                }
+                if (lastAccess == nowSeconds && newFrequency == frequency) {
+                    return;
+                }
+                c.writeLock().lock();
+                BytesStore<?, ?> bytes = (BytesStore<?, ?>) in;
+                bytes.writeInt(off + ValueLayout.LAST_ACCESS, nowSeconds);
+                bytes.writeInt(off + ValueLayout.FREQUENCY, newFrequency);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Visits entries of one segment without the bucket lock, for sampling; {@code visitor}
+     * returns false to stop. The key and value passed are reused flyweights.
+     */
+    void visitSegment(int segment, Predicate<MapEntry<StoredKey, StoredValue>> visitor) {
+        Generation g = generation();
+        try (MapSegmentContext<StoredKey, StoredValue, ?> c = g.map.segmentContext(segment % g.map.segments())) {
+            c.forEachSegmentEntryWhile(visitor);
+        } catch (ChronicleHashClosedException e) {
+            // grown or closed while sampling: the caller samples again
+        }
+    }
+
+    int segments() {
+        return generation().map.segments();
+    }
+
+    /** Visits every entry without the bucket lock (weakly consistent); visitor returns false to stop. */
+    void visitAll(Predicate<MapEntry<StoredKey, StoredValue>> visitor) {
+        while (true) {
+            Generation g = generation();
+            try {
+                for (int s = 0; s < g.map.segments(); s++) {
+                    try (MapSegmentContext<StoredKey, StoredValue, ?> c = g.map.segmentContext(s)) {
+                        if (!c.forEachSegmentEntryWhile(visitor)) {
+                            return;
+                        }
+                    }
+                }
+                return;
+            } catch (ChronicleHashClosedException e) {
+                retryAfterClose(g);
+            }
+        }
+    }
+
+    // ---- writes: bucket lock ----
+
+    /**
+     * Stores {@code value} (its bytes and {@code expiresAtMs} set by the caller; the other metadata
+     * is filled here) under {@code key} according to {@code mode}. If {@code existingOut} is not
+     * null, a live value found there is copied into it ({@code result.existed} tells).
+     */
+    void put(MapHandle map, StoredKey key, StoredValue value, PutMode mode, long expectedVersion, long nowMs, WriteResult result,
+             StoredValue existingOut) {
+        result.reset();
+        lock.lock();
+        try {
+            ensureOpen();
+            growIfFull();
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    putLocked(map, key, value, mode, expectedVersion, nowMs, result, existingOut);
+                    return;
+                } catch (IllegalStateException | IllegalArgumentException e) {
+                    if (attempt >= MAX_GROW_ATTEMPTS || !growFor(e, key, value)) {
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void putLocked(MapHandle map, StoredKey key, StoredValue value, PutMode mode, long expectedVersion, long nowMs,
+                           WriteResult result, StoredValue existingOut) {
+        try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(key)) {
+            c.updateLock().lock();
+            MapEntry<StoredKey, StoredValue> e = c.entry();
+            boolean live = false;
+            long oldExpiresAt = 0;
+            int oldValueLength = 0;
+            long currentVersion = 0;
+            if (e != null) {
+                Data<StoredValue> d = e.value();
+                RandomDataInput in = d.bytes();
+                long off = d.offset();
+                currentVersion = in.readLong(off + ValueLayout.VERSION);
+                oldExpiresAt = in.readLong(off + ValueLayout.EXPIRES_AT);
+                oldValueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
+                live = oldExpiresAt == 0 || oldExpiresAt > nowMs;
+            }
+            if (live && existingOut != null) {
+                e.value().getUsing(existingOut);
+            }
+            if (mode == PutMode.IF_ABSENT && live) {
+                result.existed = true;
+                return;
+            }
+            if (mode == PutMode.IF_VERSION && (!live || currentVersion != expectedVersion)) {
+                result.existed = live;
+                return;
+            }
+            c.writeLock().lock();
+            if (e != null && !live) {
+                // Report the expiry that this write overtakes, so listeners see it in order.
+                long expiredSeq = ++sequence;
+                sink.applied(map, this, ChangeType.EXPIRED, expiredSeq, key, null, nowMs);
+            }
+            long seq = sequence + 1;
+            value.version = seq;
+            value.timestampMs = nowMs;
+            value.valueHash = io.shoal.KeyHash.hash(value.bytes, 0, value.length);
+            value.lastAccessSeconds = (int) (nowMs / 1000);
+            value.frequency = LFU_INIT;
+            Data<StoredValue> data = c.wrapValueAsData(value);
+            if (e != null) {
+                c.replaceValue(e, data);
+            } else {
+                c.insert(c.absentEntry(), data);
+            }
+            sequence = seq;
+            result.applied = true;
+            result.existed = live;
+            result.version = seq;
+            if (e != null) {
+                result.oldFootprint = Footprint.of(key.length, oldValueLength);
+                result.oldExpiresAtMs = oldExpiresAt;
+                storedBytes -= key.length + oldValueLength;
+                if (oldExpiresAt != 0) {
+                    entriesWithExpiry--;
+                }
+            } else {
+                entries++;
+            }
+            storedBytes += key.length + value.length;
+            if (value.expiresAtMs != 0) {
+                entriesWithExpiry++;
+            }
+            sink.applied(map, this, live ? ChangeType.UPDATED : ChangeType.CREATED, seq, key, value, nowMs);
+        }
+    }
+
+    /**
+     * Removes {@code key}: unconditionally ({@code expectedVersion < 0}), or only at that version.
+     * {@code type} is the change reported (REMOVED, EXPIRED or EVICTED); EXPIRED removes only an
+     * entry that has expired by {@code nowMs}.
+     */
+    void remove(MapHandle map, StoredKey key, long expectedVersion, ChangeType type, long nowMs, WriteResult result,
+                StoredValue removedOut) {
+        result.reset();
+        lock.lock();
+        try {
+            ensureOpen();
+            try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(key)) {
+                c.updateLock().lock();
+                MapEntry<StoredKey, StoredValue> e = c.entry();
+                if (e == null) {
+                    return;
+                }
+                Data<StoredValue> d = e.value();
+                RandomDataInput in = d.bytes();
+                long off = d.offset();
+                long currentVersion = in.readLong(off + ValueLayout.VERSION);
+                long expiresAt = in.readLong(off + ValueLayout.EXPIRES_AT);
+                boolean expired = expiresAt != 0 && expiresAt <= nowMs;
+                int valueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
+                ChangeType reported = type;
+                if (type == ChangeType.EXPIRED) {
+                    if (!expired) {
+                        return;
+                    }
+                } else if (expired) {
+                    // An expired entry is already gone for callers: reclaim it as an expiry.
+                    if (expectedVersion >= 0 && currentVersion != expectedVersion) {
+                        return;
+                    }
+                    reported = ChangeType.EXPIRED;
+                } else if (expectedVersion >= 0 && currentVersion != expectedVersion) {
+                    result.existed = true;
+                    return;
+                }
+                if (removedOut != null && !expired) {
+                    d.getUsing(removedOut);
+                }
+                c.writeLock().lock();
+                c.remove(e);
+                long seq = ++sequence;
+                entries--;
+                storedBytes -= key.length + valueLength;
+                if (expiresAt != 0) {
+                    entriesWithExpiry--;
+                }
+                result.applied = reported == type;
+                result.existed = !expired;
+                result.version = seq;
+                result.oldFootprint = Footprint.of(key.length, valueLength);
+                result.oldExpiresAtMs = expiresAt;
+                sink.applied(map, this, reported, seq, key, null, nowMs);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sequence number of the last change applied (under the lock, for stats and tests). */
+    long sequence() {
+        lock.lock();
+        try {
+            return sequence;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Entries held, including expired ones not reclaimed yet. Racy read, for stats. */
+    long entriesApprox() {
+        return entries;
+    }
+
+    /** Whether any entry has an expiry time (racy read; the sweep uses it to skip buckets). */
+    boolean hasEntriesWithExpiry() {
+        return entriesWithExpiry > 0;
+    }
+
+    long resizes() {
+        return resizes;
+    }
+
+    void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            Generation g = current;
+            if (g != null) {
+                g.map.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- growth ----
+
+    private Generation generation() {
+        Generation g = current;
+        if (g == null || closed) {
+            throw new NodeClosedException("(bucket " + index + ")");
+        }
+        return g;
+    }
+
+    private void retryAfterClose(Generation seen) {
+        if (closed || current == seen) {
+            throw new NodeClosedException("(bucket " + index + ")");
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new NodeClosedException("(bucket " + index + ")");
+        }
+    }
+
+    private void growIfFull() {
+        Generation g = current;
+        if (entries >= g.capacity) {
+            rebuild(g.capacity * 2, g.largestEntryBytes);
+        }
+    }
+
+    /** Grows for a Chronicle refusal; false if {@code e} is not one. */
+    private boolean growFor(RuntimeException e, StoredKey key, StoredValue value) {
+        String message = String.valueOf(e.getMessage());
+        Generation g = current;
+        if (e instanceof IllegalStateException && message.contains("segment tier")) {
+            rebuild(Math.max(g.capacity * 2, entries * 2), g.largestEntryBytes);
+            return true;
+        }
+        if (e instanceof IllegalArgumentException && message.contains("Entry is too large")) {
+            long entryBytes = ValueLayout.KEY_PREFIX_BYTES + key.length + ValueLayout.HEADER_BYTES + (long) value.length;
+            rebuild(g.capacity, Math.max(entryBytes, g.largestEntryBytes) * 2);
+            return true;
+        }
+        return false;
+    }
+
+    private void rebuild(long capacity, long largestEntryBytes) {
+        Generation old = current;
+        Generation next = newGeneration(capacity, largestEntryBytes);
+        StoredValue value = new StoredValue();
+        try {
+            old.map.forEachEntry(e -> next.map.put(e.key().get(), e.value().getUsing(value)));
+        } catch (RuntimeException e) {
+            next.map.close();
+            throw e;
+        }
+        current = next;
+        resizes++;
+        old.map.close();
+    }
+
+    private Generation newGeneration(long capacity, long largestEntryBytes) {
+        long averageValue = Math.max(sizing.averageValueBytes(), entries == 0 ? 0 : storedBytes / Math.max(1, entries));
+        ChronicleMapBuilder<StoredKey, StoredValue> builder = ChronicleMapBuilder
+                .of(StoredKey.class, StoredValue.class)
+                .name("shoal-bucket-" + index)
+                .keyMarshallers(StoreMarshallers.KeyMarshaller.INSTANCE, StoreMarshallers.KeyMarshaller.INSTANCE)
+                .valueMarshallers(StoreMarshallers.ValueMarshaller.INSTANCE, StoreMarshallers.ValueMarshaller.INSTANCE)
+                .averageKeySize(ValueLayout.KEY_PREFIX_BYTES + sizing.averageKeyBytes())
+                .averageValueSize(ValueLayout.HEADER_BYTES + averageValue)
+                .entries(capacity)
+                .maxBloatFactor(4.0)
+                .putReturnsNull(true)
+                .removeReturnsNull(true);
+        if (largestEntryBytes > 0) {
+            // An entry must fit in one segment tier: make tiers large enough, in bigger chunks.
+            int segments = Math.max(1, Integer.highestOneBit((int) Math.max(1, capacity / 1024)));
+            long perSegment = Math.max(1, capacity / segments);
+            long averageEntry = ValueLayout.KEY_PREFIX_BYTES + sizing.averageKeyBytes() + ValueLayout.HEADER_BYTES + averageValue;
+            long chunksForAverage = perSegment * ((averageEntry + CHUNK_BYTES_FOR_LARGE - 1) / CHUNK_BYTES_FOR_LARGE) * 5 / 4;
+            long chunksForLargest = (largestEntryBytes + CHUNK_BYTES_FOR_LARGE - 1) / CHUNK_BYTES_FOR_LARGE + 64;
+            builder.actualSegments(segments)
+                    .entriesPerSegment(perSegment)
+                    .actualChunkSize(CHUNK_BYTES_FOR_LARGE)
+                    .actualChunksPerSegmentTier(Math.max(chunksForAverage, chunksForLargest));
+        }
+        return new Generation(builder.create(), capacity, largestEntryBytes);
+    }
+}

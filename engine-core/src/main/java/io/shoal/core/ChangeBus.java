@@ -1,0 +1,187 @@
+package io.shoal.core;
+
+import io.shoal.ChangeType;
+import io.shoal.ShoalException;
+import io.shoal.Subscription;
+import io.shoal.spi.ChangeRecord;
+import io.shoal.spi.ChangeRecordListener;
+import io.shoal.spi.PersistenceBackend;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Where applied changes go: to the persistence backend (on the writer's thread, bucket locked, so
+ * in bucket order) and to listeners (through a bounded JCTools MPSC queue drained by one event
+ * thread, so writers never wait for a listener and events of a bucket keep their order).
+ *
+ * <p>A change is copied into a {@link ChangeRecord} only when someone needs it: the map has
+ * listeners, a plugin listens to everything, or persistence is on. When the queue is full the
+ * event is dropped and counted; the map's listeners are told the count before their next event.
+ * The event thread parks with a short backoff when idle; writers never wake it, because a wake-up
+ * costs a writer more than the event's whole delivery.
+ */
+final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeBus.class);
+    private static final long MAX_IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final MpscArrayQueue<Object[]> queue;
+    private final PersistenceBackend persistence;
+    private final MapRegistry maps;
+    private final CopyOnWriteArrayList<ChangeRecordListener> globalListeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong droppedTotal = new AtomicLong();
+    private final AtomicLong droppedForGlobal = new AtomicLong();
+    private final ThreadLocal<CompletableFuture<Void>> pendingDurability = new ThreadLocal<>();
+    private volatile boolean hasGlobalListeners;
+    private volatile boolean running;
+    private Thread thread;
+
+    ChangeBus(int queueCapacity, PersistenceBackend persistence, MapRegistry maps) {
+        this.queue = new MpscArrayQueue<>(queueCapacity);
+        this.persistence = persistence;
+        this.maps = maps;
+    }
+
+    @Override
+    public void applied(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key,
+                        StoredValue value, long nowMs) {
+        boolean toListeners = map.hasListeners || hasGlobalListeners;
+        if (!toListeners && persistence == null) {
+            return;
+        }
+        ChangeRecord record = new ChangeRecord(type, map.name, bucket.index, sequence, key.keyBytes(),
+                value == null ? null : Arrays.copyOf(value.bytes, value.length), nowMs,
+                value == null ? 0 : value.expiresAtMs);
+        if (persistence != null) {
+            pendingDurability.set(persistence.append(record));
+        }
+        if (toListeners && !queue.offer(new Object[] {map, record})) {
+            droppedTotal.incrementAndGet();
+            map.droppedUndelivered.incrementAndGet();
+            if (hasGlobalListeners) {
+                droppedForGlobal.incrementAndGet();
+            }
+        }
+    }
+
+    /** Waits until the last change of this thread is as durable as persistence promises. */
+    void awaitDurable() {
+        if (persistence == null) {
+            return;
+        }
+        CompletableFuture<Void> pending = pendingDurability.get();
+        if (pending != null) {
+            pendingDurability.remove();
+            try {
+                pending.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof ShoalException se ? se : new ShoalException("write not stored", e.getCause());
+            }
+        }
+    }
+
+    Subscription addGlobalListener(ChangeRecordListener listener) {
+        globalListeners.add(listener);
+        hasGlobalListeners = true;
+        return () -> {
+            globalListeners.remove(listener);
+            hasGlobalListeners = !globalListeners.isEmpty();
+        };
+    }
+
+    long droppedTotal() {
+        return droppedTotal.get();
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        thread = new Thread(this::run, "shoal-events");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        long parkNanos = 1_000;
+        while (true) {
+            int delivered = drain();
+            if (delivered > 0) {
+                parkNanos = 1_000;
+                continue;
+            }
+            if (!running) {
+                drain();
+                return;
+            }
+            LockSupport.parkNanos(parkNanos);
+            parkNanos = Math.min(parkNanos * 2, MAX_IDLE_PARK_NANOS);
+        }
+    }
+
+    private int drain() {
+        reportDrops();
+        int count = 0;
+        Object[] item;
+        while (count < 4096 && (item = queue.poll()) != null) {
+            deliver((MapHandle) item[0], (ChangeRecord) item[1]);
+            count++;
+        }
+        return count;
+    }
+
+    private void reportDrops() {
+        for (MapHandle map : maps.all()) {
+            long dropped = map.droppedUndelivered.get();
+            if (dropped > 0 && map.droppedUndelivered.compareAndSet(dropped, 0)) {
+                for (ListenerRegistration registration : map.listeners) {
+                    safely(() -> registration.dropped(dropped));
+                }
+            }
+        }
+        long global = droppedForGlobal.getAndSet(0);
+        if (global > 0) {
+            for (ChangeRecordListener listener : globalListeners) {
+                safely(() -> listener.onEventsDropped(global));
+            }
+        }
+    }
+
+    private void deliver(MapHandle map, ChangeRecord record) {
+        for (ListenerRegistration registration : map.listeners) {
+            if (registration.matches(record.key())) {
+                safely(() -> registration.deliver(record));
+            }
+        }
+        for (ChangeRecordListener listener : globalListeners) {
+            safely(() -> listener.onChange(record));
+        }
+    }
+
+    private static void safely(Runnable delivery) {
+        try {
+            delivery.run();
+        } catch (RuntimeException e) {
+            LOG.warn("change listener failed; delivery goes on", e);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.shoal.core;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.shoal.spi.EvictionPolicy;
+import io.shoal.spi.EvictionPolicyProvider;
+import io.shoal.spi.PersistenceBackend;
+import io.shoal.spi.PersistenceProvider;
+import io.shoal.spi.Plugin;
+import io.shoal.spi.PluginProvider;
+import io.shoal.spi.Settings;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The node's wiring. It only declares how to construct things: no file, socket or thread is opened
+ * here; {@link ShoalNodeImpl#start()} starts the components in order.
+ */
+final class EngineModule extends AbstractModule {
+    private final TypesafeSettings settings;
+
+    EngineModule(TypesafeSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    protected void configure() {
+        bind(Settings.class).toInstance(settings);
+        bind(MapRegistry.class).in(Singleton.class);
+    }
+
+    @Provides
+    @Singleton
+    EngineConfig engineConfig(Settings s) {
+        return EngineConfig.conclude(s);
+    }
+
+    @Provides
+    @Singleton
+    EvictionPolicy evictionPolicy(EngineConfig config, Settings s) {
+        return registry("eviction policy", EvictionPolicyProvider.class).select("eviction", config.eviction).create(s);
+    }
+
+    /** Null when persistence is {@code none}, so the write path skips it entirely. */
+    @Provides
+    @Singleton
+    PersistenceHolder persistence(EngineConfig config, Settings s) {
+        PersistenceBackend backend = registry("persistence backend", PersistenceProvider.class)
+                .select("persistence", config.persistence).create(s);
+        return new PersistenceHolder(backend instanceof NoPersistence ? null : backend);
+    }
+
+    @Provides
+    @Singleton
+    List<Plugin> plugins(EngineConfig config, Settings s) {
+        ProviderRegistry<PluginProvider> registry = registry("plugin", PluginProvider.class);
+        List<Plugin> plugins = new ArrayList<>();
+        for (String name : config.plugins) {
+            plugins.add(registry.select("plugins", name).create(s));
+        }
+        return List.copyOf(plugins);
+    }
+
+    @Provides
+    @Singleton
+    KryoCodecs kryoCodecs(EngineConfig config) {
+        return new KryoCodecs(config.kryoClasses, classLoader());
+    }
+
+    @Provides
+    @Singleton
+    MemoryGovernor memoryGovernor(EngineConfig config, EvictionPolicy policy) {
+        return new MemoryGovernor(config.maxMemoryBytes, policy);
+    }
+
+    @Provides
+    @Singleton
+    ChangeBus changeBus(EngineConfig config, PersistenceHolder persistence, MapRegistry maps) {
+        return new ChangeBus(config.eventQueueCapacity, persistence.backend(), maps);
+    }
+
+    @Provides
+    @Singleton
+    LocalEngine localEngine(EngineConfig config, MemoryGovernor memory, ChangeBus changes, EvictionPolicy policy,
+                            MapRegistry maps) {
+        StoreSizing sizing = new StoreSizing(config.entriesPerBucket, config.averageKeyBytes, config.averageValueBytes);
+        return new LocalEngine(config.nodeId, config, sizing, memory, changes, policy, maps, config.lfuLogFactor);
+    }
+
+    @Provides
+    @Singleton
+    ExpirySweeper expirySweeper(EngineConfig config, LocalEngine engine, MapRegistry maps) {
+        return new ExpirySweeper(engine, maps, config.sweepIntervalMs);
+    }
+
+    @Provides
+    @Singleton
+    ShoalNodeImpl node(EngineConfig config, Settings s, LocalEngine engine, ChangeBus changes, ExpirySweeper sweeper,
+                       MapRegistry maps, MemoryGovernor memory, KryoCodecs kryo, List<Plugin> plugins) {
+        return new ShoalNodeImpl(config, s, engine, changes, sweeper, maps, memory, kryo, plugins);
+    }
+
+    private static <P extends io.shoal.spi.NamedProvider<?>> ProviderRegistry<P> registry(String kind, Class<P> type) {
+        return ProviderRegistry.load(kind, type, classLoader());
+    }
+
+    private static ClassLoader classLoader() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null ? context : EngineModule.class.getClassLoader();
+    }
+
+    /** Guice cannot bind null; this carries the optional backend. */
+    record PersistenceHolder(PersistenceBackend backend) {
+    }
+}

@@ -1,0 +1,241 @@
+package io.shoal.core;
+
+import io.shoal.ChangeType;
+import io.shoal.EntryTooLargeException;
+import io.shoal.KeyHash;
+import io.shoal.NodeClosedException;
+import io.shoal.spi.ByteSink;
+import io.shoal.spi.EvictionPolicy;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The data path on encoded bytes: hash the key, pick the bucket, apply the operation on the
+ * caller's thread. Typed maps ({@link ShoalMapImpl}) encode into the per-thread {@link Scratch}
+ * and call in here; nothing on this path allocates except what the caller gets back.
+ */
+final class LocalEngine implements Lifecycle.Component {
+
+    /** Per-thread buffers for one operation. A codec must not call back into a map. */
+    static final class Scratch {
+        final ByteSink key = new ByteSink(64);
+        final ByteSink value = new ByteSink(256);
+        final StoredKey storedKey = new StoredKey();
+        final StoredValue storedValue = new StoredValue();
+        final StoredValue existing = new StoredValue();
+        final BucketStore.WriteResult result = new BucketStore.WriteResult();
+
+        Scratch clearForUse() {
+            key.reset();
+            value.reset();
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** For removals the engine makes on its own (eviction, expiry), possibly inside a caller's put. */
+    private static final ThreadLocal<Scratch> INTERNAL_SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    final String nodeId;
+    private final BucketStore[] buckets;
+    private final int bucketMask;
+    private final int maxKeyBytes;
+    private final int maxValueBytes;
+    private final MemoryGovernor memory;
+    private final ChangeBus changes;
+    private final EvictionPolicy.AccessTracking tracking;
+    private final double lfuLogFactor;
+    private final java.util.concurrent.atomic.LongAdder evictions = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder expirations = new java.util.concurrent.atomic.LongAdder();
+    private volatile boolean closed;
+
+    LocalEngine(String nodeId, EngineConfig config, StoreSizing sizing, MemoryGovernor memory, ChangeBus changes,
+                EvictionPolicy policy, MapRegistry maps, double lfuLogFactor) {
+        this.nodeId = nodeId;
+        this.buckets = new BucketStore[config.bucketCount];
+        for (int i = 0; i < buckets.length; i++) {
+            buckets[i] = new BucketStore(i, sizing, changes);
+        }
+        this.bucketMask = config.bucketCount - 1;
+        this.maxKeyBytes = config.maxKeyBytes;
+        this.maxValueBytes = config.maxValueBytes;
+        this.memory = memory;
+        this.changes = changes;
+        this.tracking = policy.accessTracking();
+        this.lfuLogFactor = lfuLogFactor;
+        memory.evictor(new Evictor(buckets, policy, config.evictionSampleSize, (bucket, mapId, key, version) -> {
+            MapHandle map = maps.byId(mapId);
+            return map != null && removeBytes(map, bucket, key, version, ChangeType.EVICTED);
+        }));
+    }
+
+    static Scratch scratch() {
+        return SCRATCH.get().clearForUse();
+    }
+
+    @Override
+    public void start() {
+        for (BucketStore bucket : buckets) {
+            bucket.open();
+        }
+    }
+
+    @Override
+    public void stop() {
+        closed = true;
+        for (BucketStore bucket : buckets) {
+            bucket.close();
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    int bucketCount() {
+        return buckets.length;
+    }
+
+    BucketStore bucket(int index) {
+        return buckets[index];
+    }
+
+    // ---- operations; the key is in s.key, the value (for writes) in s.value ----
+
+    /** Reads the live value of the key into {@code s.storedValue}; false if none. */
+    boolean read(MapHandle map, Scratch s) {
+        BucketStore bucket = locate(map, s);
+        long nowMs = System.currentTimeMillis();
+        if (!bucket.read(s.storedKey, s.storedValue, nowMs)) {
+            return false;
+        }
+        if (tracking != EvictionPolicy.AccessTracking.NONE) {
+            recordAccess(bucket, s, nowMs);
+        }
+        return true;
+    }
+
+    /**
+     * Stores the value. If {@code captureExisting}, a live value found is copied to
+     * {@code s.existing} ({@code s.result.existed} tells). Result in {@code s.result}.
+     */
+    void put(MapHandle map, Scratch s, BucketStore.PutMode mode, long expectedVersion, long ttlMs,
+             boolean captureExisting) {
+        BucketStore bucket = locate(map, s);
+        int valueLength = s.value.length();
+        if (valueLength > maxValueBytes) {
+            throw new EntryTooLargeException("value of " + valueLength + " bytes for map \"" + map.name
+                    + "\" is larger than store.maxValueBytes = " + maxValueBytes);
+        }
+        StoredValue value = s.storedValue;
+        value.bytes = s.value.array();
+        value.length = valueLength;
+        long nowMs = System.currentTimeMillis();
+        value.expiresAtMs = ttlMs > 0 ? saturatedAdd(nowMs, ttlMs) : 0;
+        int footprint = Footprint.of(s.key.length(), valueLength);
+        memory.ensureRoom(footprint);
+        BucketStore.WriteResult result = s.result;
+        bucket.put(map, s.storedKey, value, mode, expectedVersion, nowMs, result, captureExisting ? s.existing : null);
+        if (result.applied) {
+            memory.add(footprint - result.oldFootprint);
+            if (result.oldFootprint == 0) {
+                map.size.increment();
+            } else if (!result.existed) {
+                expirations.increment(); // replaced an expired entry: the count stays the same
+            }
+            changes.awaitDurable();
+        }
+    }
+
+    /**
+     * Removes the key, at {@code expectedVersion} if it is not negative; if {@code captureRemoved},
+     * the removed live value is copied to {@code s.existing}. Result in {@code s.result}.
+     */
+    void remove(MapHandle map, Scratch s, long expectedVersion, boolean captureRemoved) {
+        BucketStore bucket = locate(map, s);
+        removeLocated(map, bucket, s, expectedVersion, ChangeType.REMOVED, captureRemoved ? s.existing : null);
+        if (s.result.applied) {
+            changes.awaitDurable();
+        }
+    }
+
+    /** Reclaims the key if it has expired (background sweep). */
+    void expire(MapHandle map, BucketStore bucket, byte[] key) {
+        removeBytes(map, bucket, key, -1, ChangeType.EXPIRED);
+    }
+
+    long evictions() {
+        return evictions.sum();
+    }
+
+    long expirations() {
+        return expirations.sum();
+    }
+
+    long resizes() {
+        long total = 0;
+        for (BucketStore bucket : buckets) {
+            total += bucket.resizes();
+        }
+        return total;
+    }
+
+    long entries() {
+        long total = 0;
+        for (BucketStore bucket : buckets) {
+            total += bucket.entriesApprox();
+        }
+        return total;
+    }
+
+    private boolean removeBytes(MapHandle map, BucketStore bucket, byte[] key, long version, ChangeType type) {
+        Scratch s = INTERNAL_SCRATCH.get().clearForUse();
+        s.key.write(key);
+        s.storedKey.set(map.id, s.key.array(), s.key.length());
+        removeLocated(map, bucket, s, version, type, null);
+        return s.result.applied;
+    }
+
+    private void removeLocated(MapHandle map, BucketStore bucket, Scratch s, long expectedVersion, ChangeType type,
+                               StoredValue removedOut) {
+        BucketStore.WriteResult result = s.result;
+        bucket.remove(map, s.storedKey, expectedVersion, type, System.currentTimeMillis(), result, removedOut);
+        if (result.oldFootprint > 0) {
+            memory.add(-result.oldFootprint);
+            map.size.decrement();
+            if (!result.existed || type == ChangeType.EXPIRED) {
+                expirations.increment();
+            } else if (type == ChangeType.EVICTED) {
+                evictions.increment();
+            }
+        }
+    }
+
+    private BucketStore locate(MapHandle map, Scratch s) {
+        if (closed) {
+            throw new NodeClosedException(nodeId);
+        }
+        int keyLength = s.key.length();
+        if (keyLength > maxKeyBytes) {
+            throw new EntryTooLargeException("key of " + keyLength + " bytes for map \"" + map.name
+                    + "\" is larger than store.maxKeyBytes = " + maxKeyBytes);
+        }
+        byte[] keyBytes = s.key.array();
+        s.storedKey.set(map.id, keyBytes, keyLength);
+        return buckets[(int) (KeyHash.hash(keyBytes, 0, keyLength) & bucketMask)];
+    }
+
+    private void recordAccess(BucketStore bucket, Scratch s, long nowMs) {
+        int nowSeconds = (int) (nowMs / 1000);
+        boolean frequency = tracking == EvictionPolicy.AccessTracking.FREQUENCY;
+        // Recency changes at most once a second; frequency only when the logarithmic counter moves.
+        if (s.storedValue.lastAccessSeconds != nowSeconds || frequency) {
+            bucket.touch(s.storedKey, nowSeconds, frequency, lfuLogFactor, ThreadLocalRandom.current());
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+}

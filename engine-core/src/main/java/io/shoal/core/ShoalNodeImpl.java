@@ -1,0 +1,143 @@
+package io.shoal.core;
+
+import io.shoal.Codecs;
+import io.shoal.NodeClosedException;
+import io.shoal.NodeStats;
+import io.shoal.ShoalMap;
+import io.shoal.ShoalNode;
+import io.shoal.Subscription;
+import io.shoal.spi.ChangeRecordListener;
+import io.shoal.spi.Codec;
+import io.shoal.spi.Plugin;
+import io.shoal.spi.PluginContext;
+import io.shoal.spi.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The node: owns the lifecycle (engine, change bus, expiry sweep, then plugins) and hands out
+ * typed map views.
+ */
+final class ShoalNodeImpl implements ShoalNode {
+    private static final Logger LOG = LoggerFactory.getLogger(ShoalNodeImpl.class);
+
+    private final EngineConfig config;
+    private final Settings settings;
+    private final LocalEngine engine;
+    private final ChangeBus changes;
+    private final ExpirySweeper sweeper;
+    private final MapRegistry maps;
+    private final MemoryGovernor memory;
+    private final KryoCodecs kryo;
+    private final List<Plugin> plugins;
+    private final Lifecycle lifecycle = new Lifecycle();
+    private volatile boolean closed;
+
+    ShoalNodeImpl(EngineConfig config, Settings settings, LocalEngine engine, ChangeBus changes, ExpirySweeper sweeper,
+                  MapRegistry maps, MemoryGovernor memory, KryoCodecs kryo, List<Plugin> plugins) {
+        this.config = config;
+        this.settings = settings;
+        this.engine = engine;
+        this.changes = changes;
+        this.sweeper = sweeper;
+        this.maps = maps;
+        this.memory = memory;
+        this.kryo = kryo;
+        this.plugins = plugins;
+    }
+
+    void start() {
+        lifecycle.start(List.of(engine, changes, sweeper));
+        PluginContext context = new PluginContext() {
+            @Override
+            public ShoalNode node() {
+                return ShoalNodeImpl.this;
+            }
+
+            @Override
+            public Settings settings() {
+                return settings;
+            }
+
+            @Override
+            public Subscription addChangeListener(ChangeRecordListener listener) {
+                return changes.addGlobalListener(Objects.requireNonNull(listener, "listener"));
+            }
+        };
+        for (Plugin plugin : plugins) {
+            lifecycle.start(new Lifecycle.Component() {
+                @Override
+                public void start() {
+                    plugin.start(context);
+                }
+
+                @Override
+                public void stop() {
+                    plugin.stop();
+                }
+            });
+        }
+        LOG.info("node {} started: {} buckets, memory.maxBytes={}, eviction={}, plugins={}", config.nodeId,
+                config.bucketCount, config.maxMemoryBytes, config.eviction, config.plugins);
+    }
+
+    @Override
+    public String nodeId() {
+        return config.nodeId;
+    }
+
+    @Override
+    public <K, V> ShoalMap<K, V> map(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
+        Objects.requireNonNull(keyCodec, "keyCodec");
+        Objects.requireNonNull(valueCodec, "valueCodec");
+        ensureOpen();
+        return new ShoalMapImpl<>(engine, maps.open(name), keyCodec, valueCodec);
+    }
+
+    @Override
+    public <K, V> ShoalMap<K, V> map(String name, Class<K> keyType, Class<V> valueType) {
+        return map(name, codecFor(keyType), codecFor(valueType));
+    }
+
+    private <T> Codec<T> codecFor(Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        Codec<T> builtIn = Codecs.builtIn(type);
+        return builtIn != null ? builtIn : kryo.codecFor(type);
+    }
+
+    @Override
+    public Set<String> mapNames() {
+        return maps.names();
+    }
+
+    @Override
+    public NodeStats stats() {
+        return new NodeStats(config.nodeId, config.bucketCount, engine.entries(), memory.usedBytes(),
+                memory.maxBytes(), engine.evictions(), engine.expirations(), changes.droppedTotal(), engine.resizes());
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        lifecycle.stop();
+        LOG.info("node {} stopped", config.nodeId);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new NodeClosedException(config.nodeId);
+        }
+    }
+}

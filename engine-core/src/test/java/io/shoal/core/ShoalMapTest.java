@@ -1,0 +1,136 @@
+package io.shoal.core;
+
+import io.shoal.ChangeEvent;
+import io.shoal.ChangeListener;
+import io.shoal.ChangeType;
+import io.shoal.ShoalConfig;
+import io.shoal.ShoalEntry;
+import io.shoal.ShoalMap;
+import io.shoal.ShoalNode;
+import io.shoal.Shoal;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+class ShoalMapTest {
+    private ShoalNode node;
+
+    @BeforeEach
+    void start() {
+        node = Shoal.start(ShoalConfig.builder().bucketCount(16).set("memory.maxBytes", "256m").build());
+    }
+
+    @AfterEach
+    void stop() {
+        node.close();
+    }
+
+    @Test
+    void putGetRemoveAndMetadata() {
+        ShoalMap<String, String> map = node.map("users", String.class, String.class);
+        assertNull(map.get("ada"));
+        long v1 = map.put("ada", "Ada");
+        assertEquals("Ada", map.get("ada"));
+        long v2 = map.put("ada", "Ada Lovelace");
+        assertTrue(v2 > v1);
+        ShoalEntry<String, String> entry = map.getEntry("ada");
+        assertEquals(v2, entry.version());
+        assertEquals("Ada Lovelace", entry.value());
+        assertEquals(io.shoal.KeyHash.hashUtf8("Ada Lovelace"), entry.valueHash());
+        assertEquals(0, entry.expiresAtMs());
+        assertEquals(1, map.size());
+        assertTrue(map.remove("ada"));
+        assertFalse(map.remove("ada"));
+        assertNull(map.get("ada"));
+        assertEquals(0, map.size());
+        long v3 = map.put("ada", "again");
+        assertTrue(v3 > v2, "a re-created key gets a higher version than before its removal");
+    }
+
+    @Test
+    void mapsAreSeparateKeyspaces() {
+        ShoalMap<String, String> a = node.map("a", String.class, String.class);
+        ShoalMap<String, String> b = node.map("b", String.class, String.class);
+        a.put("k", "from a");
+        b.put("k", "from b");
+        assertEquals("from a", a.get("k"));
+        assertEquals("from b", b.get("k"));
+        assertEquals(1, a.size());
+    }
+
+    @Test
+    void checkAndSet() {
+        ShoalMap<String, Long> map = node.map("counters", String.class, Long.class);
+        map.put("c", 1L);
+        ShoalEntry<String, Long> read = map.getEntry("c");
+        map.put("c", 5L);
+        assertFalse(map.replace("c", read.version(), 2L));
+        assertEquals(5L, map.get("c"));
+        ShoalEntry<String, Long> fresh = map.getEntry("c");
+        assertTrue(map.replace("c", fresh.version(), 6L));
+        assertFalse(map.remove("c", fresh.version()));
+        assertTrue(map.remove("c", map.getEntry("c").version()));
+        assertNull(map.putIfAbsent("c", 1L));
+        assertEquals(1L, map.putIfAbsent("c", 2L));
+    }
+
+    @Test
+    void ttlExpires() {
+        ShoalMap<String, String> map = node.map("sessions", String.class, String.class);
+        map.put("s", "x", Duration.ofMillis(50));
+        assertTrue(map.getEntry("s").expiresAtMs() > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> map.get("s") == null);
+        assertFalse(map.containsKey("s"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.stats().expirations() == 1 && map.size() == 0);
+    }
+
+    @Test
+    void listenersSeeEventsInOrder() {
+        ShoalMap<String, String> map = node.map("events", String.class, String.class);
+        List<ChangeEvent<String, String>> seen = new CopyOnWriteArrayList<>();
+        map.addKeyListener("k", new ChangeListener<>() {
+            @Override
+            public void onChange(ChangeEvent<String, String> event) {
+                seen.add(event);
+            }
+        });
+        for (int i = 0; i < 100; i++) {
+            map.put("k", "v" + i);
+        }
+        map.put("other", "x");
+        map.remove("k");
+        await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 101);
+        assertEquals(ChangeType.CREATED, seen.get(0).type());
+        assertEquals(ChangeType.UPDATED, seen.get(1).type());
+        assertEquals(ChangeType.REMOVED, seen.get(100).type());
+        for (int i = 1; i < seen.size(); i++) {
+            assertTrue(seen.get(i).sequence() > seen.get(i - 1).sequence());
+        }
+        assertEquals("v99", seen.get(99).value());
+    }
+
+    @Test
+    void growsBeyondInitialSizing() {
+        ShoalMap<Long, byte[]> map = node.map("big", Long.class, byte[].class);
+        byte[] value = new byte[300];
+        for (long i = 0; i < 200_000; i++) {
+            map.put(i, value);
+        }
+        assertEquals(200_000, map.size());
+        assertTrue(node.stats().storeResizes() > 0);
+        for (long i = 0; i < 200_000; i += 997) {
+            assertArrayEquals(value, map.get(i));
+        }
+        byte[] large = new byte[1 << 20];
+        large[12345] = 7;
+        map.put(-1L, large);
+        assertArrayEquals(large, map.get(-1L));
+    }
+}
