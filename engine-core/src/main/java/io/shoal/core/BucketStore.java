@@ -96,18 +96,19 @@ final class BucketStore {
     // ---- reads: no bucket lock ----
 
     /**
-     * Copies the live entry of {@code key} into {@code out}.
+     * Copies the live entry of {@code key} into {@code out}; the clock is read only for entries
+     * that have an expiry time.
      *
      * @return false if absent or expired
      */
-    boolean read(StoredKey key, StoredValue out, long nowMs) {
+    boolean read(StoredKey key, StoredValue out) {
         while (true) {
             Generation g = generation();
             try {
                 if (g.map.getUsing(key, out) == null) {
                     return false;
                 }
-                return !out.isExpired(nowMs);
+                return out.expiresAtMs == 0 || out.expiresAtMs > System.currentTimeMillis();
             } catch (ChronicleHashClosedException e) {
                 retryAfterClose(g);
             }
@@ -115,14 +116,14 @@ final class BucketStore {
     }
 
     /**
-     * Records an access for eviction policies: the last access second and, for LFU, a
-     * logarithmic counter. Writes only when something changes, under the bucket lock so that it
-     * never races a writer of the same entry.
+     * Records an access for eviction policies: the last access second and, if {@code bumpFrequency},
+     * one more on the LFU counter (saturating at 255). Writes in place under the bucket lock, so it
+     * never races a writer of the same entry; skipped when a writer holds the bucket, since an
+     * access sample is not worth waiting for.
      */
-    void touch(StoredKey key, int nowSeconds, boolean countFrequency, double lfuLogFactor,
-               java.util.concurrent.ThreadLocalRandom random) {
+    void touch(StoredKey key, int nowSeconds, boolean bumpFrequency) {
         if (!lock.tryLock()) {
-            return; // a writer is busy with this bucket: skip this sample of access, do not wait
+            return;
         }
         try {
             if (closed) {
@@ -135,24 +136,14 @@ final class BucketStore {
                     return;
                 }
                 Data<StoredValue> d = e.value();
-                RandomDataInput in = d.bytes();
                 long off = d.offset();
-                int lastAccess = in.readInt(off + ValueLayout.LAST_ACCESS);
-                int frequency = in.readInt(off + ValueLayout.FREQUENCY);
-                int newFrequency = frequency;
-                if (countFrequency && frequency < 255) {
-                    double baseline = Math.max(0, frequency - LFU_INIT);
-                    if (random.nextDouble() < 1.0 / (baseline * lfuLogFactor + 1)) {
-                        newFrequency = frequency + 1;
-                    }
-                }
-                if (lastAccess == nowSeconds && newFrequency == frequency) {
-                    return;
-                }
                 c.writeLock().lock();
-                BytesStore<?, ?> bytes = (BytesStore<?, ?>) in;
+                BytesStore<?, ?> bytes = (BytesStore<?, ?>) d.bytes();
                 bytes.writeInt(off + ValueLayout.LAST_ACCESS, nowSeconds);
-                bytes.writeInt(off + ValueLayout.FREQUENCY, newFrequency);
+                if (bumpFrequency) {
+                    int frequency = bytes.readInt(off + ValueLayout.FREQUENCY);
+                    bytes.writeInt(off + ValueLayout.FREQUENCY, Math.min(255, frequency + 1));
+                }
             }
         } finally {
             lock.unlock();

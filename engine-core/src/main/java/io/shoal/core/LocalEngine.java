@@ -105,12 +105,11 @@ final class LocalEngine implements Lifecycle.Component {
     /** Reads the live value of the key into {@code s.storedValue}; false if none. */
     boolean read(MapHandle map, Scratch s) {
         BucketStore bucket = locate(map, s);
-        long nowMs = System.currentTimeMillis();
-        if (!bucket.read(s.storedKey, s.storedValue, nowMs)) {
+        if (!bucket.read(s.storedKey, s.storedValue)) {
             return false;
         }
         if (tracking != EvictionPolicy.AccessTracking.NONE) {
-            recordAccess(bucket, s, nowMs);
+            recordAccess(bucket, s, System.currentTimeMillis());
         }
         return true;
     }
@@ -133,7 +132,11 @@ final class LocalEngine implements Lifecycle.Component {
         long nowMs = System.currentTimeMillis();
         value.expiresAtMs = ttlMs > 0 ? saturatedAdd(nowMs, ttlMs) : 0;
         int footprint = Footprint.of(s.key.length(), valueLength);
-        memory.ensureRoom(footprint);
+        if (!memory.fits(footprint)) {
+            // Near the limit: an overwrite needs room only for what it adds.
+            boolean present = bucket.read(s.storedKey, s.existing);
+            memory.ensureRoom(footprint - (present ? Footprint.of(s.key.length(), s.existing.length) : 0));
+        }
         BucketStore.WriteResult result = s.result;
         bucket.put(map, s.storedKey, value, mode, expectedVersion, nowMs, result, captureExisting ? s.existing : null);
         if (result.applied) {
@@ -227,10 +230,16 @@ final class LocalEngine implements Lifecycle.Component {
 
     private void recordAccess(BucketStore bucket, Scratch s, long nowMs) {
         int nowSeconds = (int) (nowMs / 1000);
-        boolean frequency = tracking == EvictionPolicy.AccessTracking.FREQUENCY;
-        // Recency changes at most once a second; frequency only when the logarithmic counter moves.
-        if (s.storedValue.lastAccessSeconds != nowSeconds || frequency) {
-            bucket.touch(s.storedKey, nowSeconds, frequency, lfuLogFactor, ThreadLocalRandom.current());
+        StoredValue read = s.storedValue;
+        boolean bump = false;
+        if (tracking == EvictionPolicy.AccessTracking.FREQUENCY && read.frequency < 255) {
+            // Redis' logarithmic counter: the higher it is, the less likely a read raises it.
+            double baseline = Math.max(0, read.frequency - BucketStore.LFU_INIT);
+            bump = ThreadLocalRandom.current().nextDouble() < 1.0 / (baseline * lfuLogFactor + 1);
+        }
+        // Recency changes at most once a second per key, so most reads write nothing.
+        if (bump || read.lastAccessSeconds != nowSeconds) {
+            bucket.touch(s.storedKey, nowSeconds, bump);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.shoal.core;
 
+import io.shoal.CodecException;
+import io.shoal.ShoalEntry;
 import net.openhft.chronicle.bytes.RandomDataInput;
 import net.openhft.chronicle.hash.Data;
 
@@ -37,13 +39,27 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     @Override
     public V get(Object key) {
         K k = castKey(key);
-        return k == null ? null : map.get(k);
+        try {
+            return map.get(k);
+        } catch (CodecException e) {
+            if (isForeign(k)) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     @Override
     public boolean containsKey(Object key) {
         K k = castKey(key);
-        return k != null && map.containsKey(k);
+        try {
+            return map.containsKey(k);
+        } catch (CodecException e) {
+            if (isForeign(k)) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -54,7 +70,14 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     @Override
     public V remove(Object key) {
         K k = castKey(key);
-        return k == null ? null : map.removeReturningPrevious(k);
+        try {
+            return map.removeReturningPrevious(k);
+        } catch (CodecException e) {
+            if (isForeign(k)) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -65,11 +88,19 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     @Override
     public boolean remove(Object key, Object value) {
         K k = castKey(key);
-        if (k == null || value == null) {
+        if (value == null) {
             return false;
         }
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            io.shoal.ShoalEntry<K, V> entry = map.getEntry(k);
+            ShoalEntry<K, V> entry;
+            try {
+                entry = map.getEntry(k);
+            } catch (CodecException e) {
+                if (isForeign(k)) {
+                    return false;
+                }
+                throw e;
+            }
             if (entry == null || !Objects.deepEquals(entry.value(), value)) {
                 return false;
             }
@@ -86,7 +117,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
         Objects.requireNonNull(oldValue, "oldValue");
         Objects.requireNonNull(newValue, "newValue");
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            io.shoal.ShoalEntry<K, V> entry = map.getEntry(key);
+            ShoalEntry<K, V> entry = map.getEntry(key);
             if (entry == null || !Objects.deepEquals(entry.value(), oldValue)) {
                 return false;
             }
@@ -102,7 +133,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            io.shoal.ShoalEntry<K, V> entry = map.getEntry(key);
+            ShoalEntry<K, V> entry = map.getEntry(key);
             if (entry == null) {
                 return null;
             }
@@ -137,13 +168,27 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
         return entrySet;
     }
 
+    /**
+     * The query key, unchecked: the map's type is erased, so a key of a foreign type only shows up
+     * when the codec fails to encode it (see {@link #isForeign}).
+     */
     @SuppressWarnings("unchecked")
     private K castKey(Object key) {
-        Objects.requireNonNull(key, "key");
+        return (K) Objects.requireNonNull(key, "key");
+    }
+
+    /**
+     * Whether the key's codec refuses it (for example a key of another type), in which case no
+     * entry can have it: queries then answer "absent", as {@link Map} allows, instead of throwing.
+     * Only called after an operation failed with a CodecException, to tell such a key from stored
+     * bytes that cannot be decoded (which must still throw).
+     */
+    private boolean isForeign(K key) {
         try {
-            return (K) key;
-        } catch (ClassCastException e) {
-            return null;
+            map.withKey(key);
+            return false;
+        } catch (CodecException e) {
+            return true;
         }
     }
 
@@ -173,12 +218,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
             if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
                 return false;
             }
-            Object value;
-            try {
-                value = get(e.getKey());
-            } catch (ClassCastException | io.shoal.CodecException ex) {
-                return false;
-            }
+            Object value = get(e.getKey());
             return value != null && Objects.deepEquals(value, e.getValue());
         }
 
@@ -187,11 +227,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
             if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
                 return false;
             }
-            try {
-                return MapView.this.remove(e.getKey(), e.getValue());
-            } catch (ClassCastException | io.shoal.CodecException ex) {
-                return false;
-            }
+            return MapView.this.remove(e.getKey(), e.getValue());
         }
     }
 

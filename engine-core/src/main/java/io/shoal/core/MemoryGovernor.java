@@ -43,6 +43,11 @@ final class MemoryGovernor {
         used.add(bytes);
     }
 
+    /** Whether {@code bytes} more fit under the limit right now. */
+    boolean fits(long bytes) {
+        return used.sum() + bytes <= maxBytes;
+    }
+
     /**
      * Makes room for {@code bytes} more, evicting if the policy allows.
      *

@@ -17,10 +17,6 @@ final class StoredValue implements EntryMetadata {
     byte[] bytes = new byte[128];
     int length;
 
-    boolean isExpired(long nowMs) {
-        return expiresAtMs != 0 && expiresAtMs <= nowMs;
-    }
-
     byte[] ensureCapacity(int size) {
         if (bytes.length < size) {
             bytes = new byte[Math.max(size, Math.min(Integer.MAX_VALUE - 16, bytes.length * 2))];

@@ -133,4 +133,63 @@ class ShoalMapTest {
         map.put(-1L, large);
         assertArrayEquals(large, map.get(-1L));
     }
+
+    @Test
+    void overwriteAtTheLimitNeedsNoExtraRoom() {
+        try (ShoalNode small = Shoal.start(ShoalConfig.builder().bucketCount(16).maxMemoryBytes(1 << 20).build())) {
+            ShoalMap<Integer, byte[]> map = small.map("full", Integer.class, byte[].class);
+            byte[] value = new byte[1000];
+            int stored = 0;
+            try {
+                while (stored < 10_000) {
+                    map.put(stored, value);
+                    stored++;
+                }
+                fail("the limit was never reached");
+            } catch (io.shoal.MemoryLimitExceededException expected) {
+                assertTrue(expected.getMessage().contains("1048576"), expected.getMessage());
+            }
+            assertTrue(stored > 500, "stored " + stored);
+            for (int i = 0; i < stored; i++) {
+                map.put(i, value); // same size: fits
+            }
+            assertEquals(stored, map.size());
+            map.remove(0);
+            map.put(stored, value);
+            assertArrayEquals(value, map.get(stored));
+        }
+    }
+
+    @Test
+    void slowListenerIsToldOfDroppedEventsAndWritersNeverBlock() {
+        try (ShoalNode small = Shoal.start(ShoalConfig.builder().bucketCount(16).set("events.queueCapacity", 16).build())) {
+            ShoalMap<Integer, Integer> map = small.map("busy", Integer.class, Integer.class);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+            map.addListener(new ChangeListener<>() {
+                @Override
+                public void onChange(ChangeEvent<Integer, Integer> event) {
+                    received.incrementAndGet();
+                    try {
+                        release.await(); // hold the event thread until the writer is done
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+
+                @Override
+                public void onEventsDropped(long count) {
+                    dropped.addAndGet(count);
+                }
+            });
+            for (int i = 0; i < 1_000; i++) {
+                map.put(i, i); // must not block although the listener is stuck
+            }
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.get() + dropped.get() == 1_000);
+            assertTrue(dropped.get() > 0);
+            assertEquals(dropped.get(), small.stats().eventsDropped());
+        }
+    }
 }
