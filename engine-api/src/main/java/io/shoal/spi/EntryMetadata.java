@@ -21,7 +21,10 @@ public interface EntryMetadata {
      */
     long lastAccessSeconds();
 
-    /** Logarithmic access counter 0..255 ({@link EvictionPolicy.AccessTracking#FREQUENCY}), else 0. */
+    /**
+     * The frequency counter 0..255 as last stored ({@link EvictionPolicy.AccessTracking#FREQUENCY}),
+     * else 0.
+     */
     int frequency();
 
     /** Bytes the entry counts against the memory limit. */

@@ -27,9 +27,9 @@ public interface EvictionPolicy {
         /** The last access time, in seconds (a read writes at most once a second per key). */
         RECENCY,
         /**
-         * A logarithmic access counter (0..255) and the last access time, as in Redis' LFU: each
-         * read increments the counter with probability {@code 1 / ((counter - 5) * lfu.logFactor + 1)};
-         * the counter starts at 5 for new entries.
+         * The last access time and a frequency counter (0..255) that the policy maintains through
+         * {@link #initialFrequency()} and {@link #frequencyAfterAccess}; the engine stores it with
+         * the entry, keeps it when the value is overwritten, and writes only when it changes.
          */
         FREQUENCY
     }
@@ -41,6 +41,36 @@ public interface EvictionPolicy {
 
     /** What reads must record; {@link AccessTracking#NONE} keeps reads free of writes. */
     AccessTracking accessTracking();
+
+    /**
+     * Whether only entries with an expiry time may be evicted (as Redis' {@code volatile-*}
+     * policies). The engine then samples only such entries, and a write fails with
+     * {@link io.shoal.MemoryLimitExceededException} when none are left. Default: {@code false}.
+     */
+    default boolean evictsOnlyEntriesWithExpiry() {
+        return false;
+    }
+
+    /**
+     * The frequency counter of a new entry ({@link AccessTracking#FREQUENCY} only). Default: 0.
+     */
+    default int initialFrequency() {
+        return 0;
+    }
+
+    /**
+     * The frequency counter to store after a read of an entry ({@link AccessTracking#FREQUENCY}
+     * only). Called on the reading thread for every read, so it must be cheap; it may use
+     * randomness (Redis' logarithmic counter does). Default: the counter unchanged.
+     *
+     * @param frequency          the stored counter, 0..255
+     * @param lastAccessSeconds  the previous access, seconds since the epoch
+     * @param nowMs              the current wall-clock time
+     * @return the new counter, 0..255 (values outside are clamped)
+     */
+    default int frequencyAfterAccess(int frequency, long lastAccessSeconds, long nowMs) {
+        return frequency;
+    }
 
     /**
      * How much {@code entry} deserves eviction now: higher goes first; {@link #NEVER} protects it.

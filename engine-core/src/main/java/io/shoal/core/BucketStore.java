@@ -28,8 +28,6 @@ import java.util.function.Predicate;
  * still held the old one gets {@link ChronicleHashClosedException} and retries on the new one.
  */
 final class BucketStore {
-    /** Initial LFU counter of a new entry (as in Redis), so that new keys are not evicted first. */
-    static final int LFU_INIT = 5;
     private static final int CHUNK_BYTES_FOR_LARGE = 64;
     private static final int MAX_GROW_ATTEMPTS = 4;
 
@@ -74,6 +72,7 @@ final class BucketStore {
     final ReentrantLock lock = new ReentrantLock();
     private final StoreSizing sizing;
     private final ChangeSink sink;
+    private final int initialFrequency;
     private volatile Generation current;
     private volatile boolean closed;
     // Guarded by lock.
@@ -83,10 +82,11 @@ final class BucketStore {
     private long storedBytes;
     private long resizes;
 
-    BucketStore(int index, StoreSizing sizing, ChangeSink sink) {
+    BucketStore(int index, StoreSizing sizing, ChangeSink sink, int initialFrequency) {
         this.index = index;
         this.sizing = sizing;
         this.sink = sink;
+        this.initialFrequency = initialFrequency;
     }
 
     void open() {
@@ -116,12 +116,11 @@ final class BucketStore {
     }
 
     /**
-     * Records an access for eviction policies: the last access second and, if {@code bumpFrequency},
-     * one more on the LFU counter (saturating at 255). Writes in place under the bucket lock, so it
-     * never races a writer of the same entry; skipped when a writer holds the bucket, since an
-     * access sample is not worth waiting for.
+     * Records an access for eviction policies: the last access second and the frequency counter.
+     * Writes in place under the bucket lock, so it never races a writer of the same entry; skipped
+     * when a writer holds the bucket, since an access sample is not worth waiting for.
      */
-    void touch(StoredKey key, int nowSeconds, boolean bumpFrequency) {
+    void touch(StoredKey key, int nowSeconds, int frequency) {
         if (!lock.tryLock()) {
             return;
         }
@@ -140,10 +139,7 @@ final class BucketStore {
                 c.writeLock().lock();
                 BytesStore<?, ?> bytes = (BytesStore<?, ?>) d.bytes();
                 bytes.writeInt(off + ValueLayout.LAST_ACCESS, nowSeconds);
-                if (bumpFrequency) {
-                    int frequency = bytes.readInt(off + ValueLayout.FREQUENCY);
-                    bytes.writeInt(off + ValueLayout.FREQUENCY, Math.min(255, frequency + 1));
-                }
+                bytes.writeInt(off + ValueLayout.FREQUENCY, frequency);
             }
         } finally {
             lock.unlock();
@@ -151,15 +147,36 @@ final class BucketStore {
     }
 
     /**
-     * Visits entries of one segment without the bucket lock, for sampling; {@code visitor}
-     * returns false to stop. The key and value passed are reused flyweights.
+     * Samples one segment without the bucket lock: walks from a uniformly random entry to the end,
+     * then from the start, so every entry is equally likely to be seen, until {@code sampler} has
+     * accepted {@code limit} entries (it returns whether it took the entry) or the whole segment
+     * was seen. Returns how many were taken (0 if the generation was replaced meanwhile).
      */
-    void visitSegment(int segment, Predicate<MapEntry<StoredKey, StoredValue>> visitor) {
+    int sampleSegment(int segment, int limit, java.util.concurrent.ThreadLocalRandom random,
+                      Predicate<MapEntry<StoredKey, StoredValue>> sampler) {
         Generation g = generation();
         try (MapSegmentContext<StoredKey, StoredValue, ?> c = g.map.segmentContext(segment % g.map.segments())) {
-            c.forEachSegmentEntryWhile(visitor);
+            long size = c.size();
+            if (size <= 0) {
+                return 0;
+            }
+            long start = random.nextLong(size);
+            long[] position = {0};
+            int[] taken = {0};
+            Predicate<MapEntry<StoredKey, StoredValue>> take = e -> {
+                if (sampler.test(e)) {
+                    taken[0]++;
+                }
+                return taken[0] < limit;
+            };
+            boolean reachedEnd = c.forEachSegmentEntryWhile(e -> position[0]++ < start || take.test(e));
+            if (reachedEnd && start > 0) {
+                position[0] = 0;
+                c.forEachSegmentEntryWhile(e -> position[0]++ < start && take.test(e));
+            }
+            return taken[0];
         } catch (ChronicleHashClosedException e) {
-            // grown or closed while sampling: the caller samples again
+            return 0; // grown or closed while sampling: the caller samples again
         }
     }
 
@@ -224,12 +241,14 @@ final class BucketStore {
             long oldExpiresAt = 0;
             int oldValueLength = 0;
             long currentVersion = 0;
+            int frequency = initialFrequency;
             if (e != null) {
                 Data<StoredValue> d = e.value();
                 RandomDataInput in = d.bytes();
                 long off = d.offset();
                 currentVersion = in.readLong(off + ValueLayout.VERSION);
                 oldExpiresAt = in.readLong(off + ValueLayout.EXPIRES_AT);
+                frequency = in.readInt(off + ValueLayout.FREQUENCY);
                 oldValueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
                 live = oldExpiresAt == 0 || oldExpiresAt > nowMs;
             }
@@ -255,7 +274,7 @@ final class BucketStore {
             value.timestampMs = nowMs;
             value.valueHash = io.shoal.KeyHash.hash(value.bytes, 0, value.length);
             value.lastAccessSeconds = (int) (nowMs / 1000);
-            value.frequency = LFU_INIT;
+            value.frequency = live ? frequency : initialFrequency; // an overwrite keeps the count
             Data<StoredValue> data = c.wrapValueAsData(value);
             if (e != null) {
                 c.replaceValue(e, data);

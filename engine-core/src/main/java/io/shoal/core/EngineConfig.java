@@ -22,7 +22,6 @@ final class EngineConfig {
     final int maxValueBytes;
     final long maxMemoryBytes;
     final int evictionSampleSize;
-    final int lfuLogFactor;
     final String eviction;
     final String persistence;
     final long sweepIntervalMs;
@@ -47,7 +46,6 @@ final class EngineConfig {
         maxValueBytes = (int) bytesInRange(s, "store.maxValueBytes", 1, 64 << 20);
         maxMemoryBytes = bytesInRange(s, "memory.maxBytes", 1 << 20, Long.MAX_VALUE);
         evictionSampleSize = s.getInt("memory.evictionSampleSize", 1, 64);
-        lfuLogFactor = s.getInt("memory.lfuLogFactor", 0, 1_000_000);
         eviction = nonBlank(s, "eviction");
         persistence = nonBlank(s, "persistence");
         sweepIntervalMs = s.getLong("expiry.sweepIntervalMs", 10, 3_600_000);

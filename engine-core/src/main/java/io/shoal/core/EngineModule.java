@@ -86,7 +86,7 @@ final class EngineModule extends AbstractModule {
     LocalEngine localEngine(EngineConfig config, MemoryGovernor memory, ChangeBus changes, EvictionPolicy policy,
                             MapRegistry maps) {
         StoreSizing sizing = new StoreSizing(config.entriesPerBucket, config.averageKeyBytes, config.averageValueBytes);
-        return new LocalEngine(config.nodeId, config, sizing, memory, changes, policy, maps, config.lfuLogFactor);
+        return new LocalEngine(config.nodeId, config, sizing, memory, changes, policy, maps);
     }
 
     @Provides

@@ -7,14 +7,13 @@ import net.openhft.chronicle.hash.Data;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Redis-style approximated eviction: each round samples a few entries from a random segment of a
- * random bucket, scores them with the {@link EvictionPolicy}, and merges them into a small pool of
+ * Redis-style approximated eviction: each round samples a few entries (from a random position) of a
+ * random segment of a random bucket, scores them with the {@link EvictionPolicy}, and merges them into a small pool of
  * the best candidates kept across rounds; the best candidate still unchanged in its store is
  * evicted. Called under the governor's eviction lock, so one thread at a time.
  */
 final class Evictor {
     private static final int POOL_SIZE = 16;
-    private static final int MAX_SKIP = 16;
     private static final int BUCKET_TRIES = 8;
 
     interface Remover {
@@ -61,39 +60,24 @@ final class Evictor {
     private void sample() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long nowMs = System.currentTimeMillis();
+        boolean onlyWithExpiry = policy.evictsOnlyEntriesWithExpiry();
         for (int tries = 0; tries < BUCKET_TRIES; tries++) {
             BucketStore bucket = buckets[random.nextInt(buckets.length)];
-            if (bucket.entriesApprox() == 0) {
+            if (bucket.entriesApprox() == 0 || (onlyWithExpiry && !bucket.hasEntriesWithExpiry())) {
                 continue;
             }
-            int skip = random.nextInt(MAX_SKIP);
-            int[] seen = {0};
-            int[] taken = {0};
-            bucket.visitSegment(random.nextInt(Math.max(1, bucket.segments())), entry -> {
-                if (seen[0]++ < skip) {
-                    return true;
+            int taken = bucket.sampleSegment(random.nextInt(Math.max(1, bucket.segments())), sampleSize, random, entry -> {
+                readHeader(entry.value(), flyweight);
+                if (onlyWithExpiry && flyweight.expiresAtMs == 0) {
+                    return false;
                 }
-                Data<StoredValue> value = entry.value();
-                readHeader(value, flyweight);
-                Data<StoredKey> key = entry.key();
                 long score = policy.score(flyweight, nowMs);
                 if (score != EvictionPolicy.NEVER) {
-                    offer(score, bucket.index, key, flyweight.version);
+                    offer(score, bucket.index, entry.key(), flyweight.version);
                 }
-                return ++taken[0] < sampleSize;
+                return true;
             });
-            if (taken[0] == 0 && skip > 0) {
-                // The segment had fewer entries than skipped: sample it from its start.
-                bucket.visitSegment(random.nextInt(Math.max(1, bucket.segments())), entry -> {
-                    readHeader(entry.value(), flyweight);
-                    long score = policy.score(flyweight, nowMs);
-                    if (score != EvictionPolicy.NEVER) {
-                        offer(score, bucket.index, entry.key(), flyweight.version);
-                    }
-                    return ++taken[0] < sampleSize;
-                });
-            }
-            if (taken[0] > 0) {
+            if (taken > 0) {
                 return;
             }
         }

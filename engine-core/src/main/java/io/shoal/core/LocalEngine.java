@@ -7,7 +7,6 @@ import io.shoal.NodeClosedException;
 import io.shoal.spi.ByteSink;
 import io.shoal.spi.EvictionPolicy;
 
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The data path on encoded bytes: hash the key, pick the bucket, apply the operation on the
@@ -43,29 +42,29 @@ final class LocalEngine implements Lifecycle.Component {
     private final int maxValueBytes;
     private final MemoryGovernor memory;
     private final ChangeBus changes;
+    private final EvictionPolicy policy;
     private final EvictionPolicy.AccessTracking tracking;
-    private final double lfuLogFactor;
     private final java.util.concurrent.atomic.LongAdder evictions = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder expirations = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
 
     LocalEngine(String nodeId, EngineConfig config, StoreSizing sizing, MemoryGovernor memory, ChangeBus changes,
-                EvictionPolicy policy, MapRegistry maps, double lfuLogFactor) {
+                EvictionPolicy policy, MapRegistry maps) {
         this.nodeId = nodeId;
         this.buckets = new BucketStore[config.bucketCount];
         for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = new BucketStore(i, sizing, changes);
+            buckets[i] = new BucketStore(i, sizing, changes, clampFrequency(policy.initialFrequency()));
         }
         this.bucketMask = config.bucketCount - 1;
         this.maxKeyBytes = config.maxKeyBytes;
         this.maxValueBytes = config.maxValueBytes;
         this.memory = memory;
         this.changes = changes;
+        this.policy = policy;
         this.tracking = policy.accessTracking();
-        this.lfuLogFactor = lfuLogFactor;
         memory.evictor(new Evictor(buckets, policy, config.evictionSampleSize, (bucket, mapId, key, version) -> {
             MapHandle map = maps.byId(mapId);
-            return map != null && removeBytes(map, bucket, key, version, ChangeType.EVICTED);
+            return map != null && removeBytes(map, bucket, key, version, ChangeType.EVICTED) > 0;
         }));
     }
 
@@ -191,12 +190,13 @@ final class LocalEngine implements Lifecycle.Component {
         return total;
     }
 
-    private boolean removeBytes(MapHandle map, BucketStore bucket, byte[] key, long version, ChangeType type) {
+    /** Removes a key the engine chose itself; returns the bytes freed (0 if it changed or went). */
+    private int removeBytes(MapHandle map, BucketStore bucket, byte[] key, long version, ChangeType type) {
         Scratch s = INTERNAL_SCRATCH.get().clearForUse();
         s.key.write(key);
         s.storedKey.set(map.id, s.key.array(), s.key.length());
         removeLocated(map, bucket, s, version, type, null);
-        return s.result.applied;
+        return s.result.oldFootprint;
     }
 
     private void removeLocated(MapHandle map, BucketStore bucket, Scratch s, long expectedVersion, ChangeType type,
@@ -231,16 +231,19 @@ final class LocalEngine implements Lifecycle.Component {
     private void recordAccess(BucketStore bucket, Scratch s, long nowMs) {
         int nowSeconds = (int) (nowMs / 1000);
         StoredValue read = s.storedValue;
-        boolean bump = false;
-        if (tracking == EvictionPolicy.AccessTracking.FREQUENCY && read.frequency < 255) {
-            // Redis' logarithmic counter: the higher it is, the less likely a read raises it.
-            double baseline = Math.max(0, read.frequency - BucketStore.LFU_INIT);
-            bump = ThreadLocalRandom.current().nextDouble() < 1.0 / (baseline * lfuLogFactor + 1);
+        int frequency = read.frequency;
+        if (tracking == EvictionPolicy.AccessTracking.FREQUENCY) {
+            frequency = clampFrequency(policy.frequencyAfterAccess(read.frequency, read.lastAccessSeconds(), nowMs));
         }
-        // Recency changes at most once a second per key, so most reads write nothing.
-        if (bump || read.lastAccessSeconds != nowSeconds) {
-            bucket.touch(s.storedKey, nowSeconds, bump);
+        // Recency changes at most once a second per key, and a logarithmic counter rarely: most
+        // reads write nothing.
+        if (frequency != read.frequency || read.lastAccessSeconds != nowSeconds) {
+            bucket.touch(s.storedKey, nowSeconds, frequency);
         }
+    }
+
+    private static int clampFrequency(int frequency) {
+        return Math.max(0, Math.min(255, frequency));
     }
 
     private static long saturatedAdd(long a, long b) {

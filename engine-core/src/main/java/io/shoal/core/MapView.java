@@ -19,9 +19,13 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The {@link ConcurrentMap} view of a {@link ShoalMapImpl}. Single-key operations map onto the
  * engine's atomic operations; the two-argument {@code remove}/{@code replace} compare values by
- * reading the entry's version and then acting only at that version, retrying if it changed.
- * Iteration takes one bucket at a time: it copies that bucket's live entries of this map, then
- * hands them out, so it is weakly consistent and never throws ConcurrentModificationException.
+ * reading the entry's version and then acting only at that version, retrying if it changed (the
+ * {@code compute}/{@code merge} defaults of {@link ConcurrentMap} build on these, so they are
+ * atomic per key too). Iteration takes one bucket at a time: it copies that bucket's live entries
+ * of this map, then hands them out, so it is weakly consistent and never throws
+ * ConcurrentModificationException. Like {@link java.util.concurrent.ConcurrentHashMap}, nulls are
+ * refused with NullPointerException (keys, values and queries, including {@code containsValue}),
+ * and a query with a key the map's codec cannot encode (a key of another type) answers "absent".
  */
 final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, V> {
     private static final int MAX_CAS_ATTEMPTS = 100_000;
@@ -60,6 +64,12 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
             }
             throw e;
         }
+    }
+
+    @Override
+    public boolean containsValue(Object value) {
+        Objects.requireNonNull(value, "value");
+        return super.containsValue(value);
     }
 
     @Override
