@@ -3,12 +3,17 @@ package io.shoal;
 import io.shoal.spi.ByteSink;
 import io.shoal.spi.Codec;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * Built-in codecs. Their byte formats are part of the protocol (other-language clients compute key
- * hashes over these bytes): {@code String} as UTF-8; {@code Long} as 8 bytes big-endian;
+ * hashes over these bytes): {@code String} as UTF-8 (strict: a string with a lone surrogate, or
+ * bytes that are not valid UTF-8, fail with {@link CodecException}); {@code Long} as 8 bytes big-endian;
  * {@code Integer} as 4 bytes big-endian; {@code byte[]} as is.
  */
 public final class Codecs {
@@ -65,14 +70,35 @@ public final class Codecs {
             }
             if (i == len) {
                 out.advance(len);
-            } else {
-                out.write(value.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            // Strict: a lone surrogate has no UTF-8 form, and replacing it would make two keys one.
+            try {
+                ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .encode(CharBuffer.wrap(value));
+                out.write(encoded.array(), encoded.arrayOffset() + encoded.position(), encoded.remaining());
+            } catch (CharacterCodingException e) {
+                throw new CodecException("string has no UTF-8 form (a lone surrogate?) near index " + i + ": " + e);
             }
         }
 
         @Override
         public String decode(byte[] bytes, int offset, int length) {
-            return new String(bytes, offset, length, StandardCharsets.UTF_8);
+            for (int i = offset; i < offset + length; i++) {
+                if (bytes[i] < 0) {
+                    try {
+                        return StandardCharsets.UTF_8.newDecoder()
+                                .onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                                .decode(ByteBuffer.wrap(bytes, offset, length)).toString();
+                    } catch (CharacterCodingException e) {
+                        throw new CodecException(length + " bytes are not valid UTF-8: " + e);
+                    }
+                }
+            }
+            return new String(bytes, offset, length, StandardCharsets.ISO_8859_1); // all ASCII
         }
     }
 

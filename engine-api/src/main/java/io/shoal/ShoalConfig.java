@@ -88,8 +88,10 @@ public final class ShoalConfig {
         }
 
         /**
-         * Sets any key. The value may be a {@code String} (parsed as HOCON would, so {@code "64m"}
-         * is a size), a {@code Number}, a {@code Boolean} or a {@code List}. Validated at start.
+         * Sets any key. The value may be a {@code Number}, a {@code Boolean}, a {@code List} or a
+         * {@code String}; a string is taken as it is (sizes and durations such as {@code "64m"} or
+         * {@code "2s"} keep their meaning), except that text starting with {@code [} or {@code {}
+         * is parsed as a HOCON list or object. Validated at start.
          */
         public Builder set(String key, Object value) {
             Objects.requireNonNull(key, "key");

@@ -101,7 +101,7 @@ public final class ByteSink {
 
     /** Commits {@code count} bytes written directly into {@link #ensure(int)}'s array. */
     public ByteSink advance(int count) {
-        if (count < 0 || length + count > bytes.length) {
+        if (count < 0 || count > bytes.length - length) {
             throw new IllegalArgumentException("cannot advance by " + count + " at " + length + " of " + bytes.length);
         }
         length += count;

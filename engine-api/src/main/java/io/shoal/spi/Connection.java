@@ -14,7 +14,8 @@ public interface Connection {
      * bytes before this returns, so the caller may reuse the buffer. Never blocks.
      *
      * @return completed when the frame was written out; exceptionally if the connection closed
-     *     first or the frame is larger than {@link Transport#maxFrameBytes()}
+     *     first, or with an {@link IllegalArgumentException} naming the size if the frame is larger
+     *     than {@link Transport#maxFrameBytes()} (the connection stays open: nothing was sent)
      */
     CompletableFuture<Void> send(ByteBuffer frame);
 

@@ -10,7 +10,9 @@ import java.nio.ByteBuffer;
  * time per connection, and in order: {@link #onOpen} first, then every frame in the order sent,
  * then {@link #onClose} exactly once. Must not block: hand long work elsewhere.
  *
- * <p><b>Errors.</b> An exception thrown by a callback closes the connection with that cause.
+ * <p><b>Errors.</b> An exception thrown by a callback closes the connection: this side's
+ * {@link #onClose} gets the exception as its cause, frames still queued for this side are dropped,
+ * and the peer sees the connection close as if the other end had closed it.
  */
 public abstract class FrameHandler {
 

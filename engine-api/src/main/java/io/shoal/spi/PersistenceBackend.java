@@ -15,7 +15,12 @@ public interface PersistenceBackend extends AutoCloseable {
 
     /**
      * Replays the stored state into {@code sink}, on the starting thread, before the node serves
-     * anything. May block. Records of one bucket must be replayed in sequence order.
+     * anything. May block. Records of one bucket must be replayed in sequence order. The backend
+     * need not replay every record it was given (a snapshot may stand for many), but applying what
+     * it replays, in order, must yield exactly the state that applying every acknowledged record
+     * would: the same keys with the same values, versions and expiry times. Records of type
+     * {@link io.shoal.ChangeType#EVICTED} and {@link io.shoal.ChangeType#EXPIRED} are removals like
+     * any other.
      *
      * @throws io.shoal.ShoalException if the stored state cannot be read; the node does not start
      */
@@ -31,7 +36,10 @@ public interface PersistenceBackend extends AutoCloseable {
      */
     CompletableFuture<Void> append(ChangeRecord record);
 
-    /** Flushes what was appended and releases files; called on the closing thread. May block. */
+    /**
+     * Flushes what was appended and releases files; called on the closing thread. May block.
+     * Idempotent. An {@code append} after {@code close} fails (throws or returns a failed future).
+     */
     @Override
     void close();
 

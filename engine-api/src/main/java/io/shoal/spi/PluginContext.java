@@ -12,6 +12,9 @@ public interface PluginContext {
     /** The node's resolved configuration. */
     Settings settings();
 
-    /** Registers a listener for every change of every map; see {@link ChangeRecordListener}. */
+    /**
+     * Registers a listener for every change of every map; see {@link ChangeRecordListener}. The
+     * subscription ends when the node stops; a plugin may close it earlier.
+     */
     Subscription addChangeListener(ChangeRecordListener listener);
 }

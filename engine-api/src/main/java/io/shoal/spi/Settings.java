@@ -24,9 +24,14 @@ public interface Settings {
 
     boolean getBoolean(String key);
 
-    /** A size in bytes; accepts HOCON sizes such as {@code 64m} or {@code 1g}. */
+    /**
+     * A size in bytes, in HOCON's size format: a number, or a number with a unit where
+     * {@code k}, {@code m}, {@code g} (and {@code KiB}, {@code MiB}, {@code GiB}) are powers of
+     * 1024 and {@code kB}, {@code MB}, {@code GB} powers of 1000.
+     */
     long getBytes(String key);
 
+    /** A duration in HOCON's format ({@code 500ms}, {@code 2s}, {@code 1m}); a bare number is milliseconds. */
     Duration getDuration(String key);
 
     List<String> getStringList(String key);

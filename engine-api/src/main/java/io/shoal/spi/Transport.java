@@ -16,8 +16,10 @@ import java.util.concurrent.CompletableFuture;
  * {@link FrameHandler}).
  *
  * <p><b>Errors.</b> {@code listen} throws {@link io.shoal.ShoalException} if it cannot bind;
- * {@code connect} completes its future exceptionally if the peer cannot be reached within the
- * timeout.
+ * {@code connect} completes its future exceptionally with a {@link io.shoal.ShoalException} naming
+ * the address if the peer cannot be reached within the timeout. After {@link #close()},
+ * {@code listen} throws and {@code connect} fails with {@link IllegalStateException}. {@code close}
+ * may be called from a handler.
  */
 public interface Transport extends AutoCloseable {
 

@@ -69,6 +69,7 @@ final class BucketStore {
     }
 
     final int index;
+    private final String nodeId;
     final ReentrantLock lock = new ReentrantLock();
     private final StoreSizing sizing;
     private final ChangeSink sink;
@@ -82,7 +83,8 @@ final class BucketStore {
     private long storedBytes;
     private long resizes;
 
-    BucketStore(int index, StoreSizing sizing, ChangeSink sink, int initialFrequency) {
+    BucketStore(String nodeId, int index, StoreSizing sizing, ChangeSink sink, int initialFrequency) {
+        this.nodeId = nodeId;
         this.index = index;
         this.sizing = sizing;
         this.sink = sink;
@@ -410,20 +412,20 @@ final class BucketStore {
     private Generation generation() {
         Generation g = current;
         if (g == null || closed) {
-            throw new NodeClosedException("(bucket " + index + ")");
+            throw new NodeClosedException(nodeId);
         }
         return g;
     }
 
     private void retryAfterClose(Generation seen) {
         if (closed || current == seen) {
-            throw new NodeClosedException("(bucket " + index + ")");
+            throw new NodeClosedException(nodeId);
         }
     }
 
     private void ensureOpen() {
         if (closed) {
-            throw new NodeClosedException("(bucket " + index + ")");
+            throw new NodeClosedException(nodeId);
         }
     }
 

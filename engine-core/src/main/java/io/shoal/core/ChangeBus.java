@@ -39,7 +39,6 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
     private final AtomicLong droppedTotal = new AtomicLong();
     private final AtomicLong droppedForGlobal = new AtomicLong();
     private final ThreadLocal<CompletableFuture<Void>> pendingDurability = new ThreadLocal<>();
-    private volatile boolean hasGlobalListeners;
     private volatile boolean running;
     private Thread thread;
 
@@ -52,7 +51,7 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
     @Override
     public void applied(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key,
                         StoredValue value, long nowMs) {
-        boolean toListeners = map.hasListeners || hasGlobalListeners;
+        boolean toListeners = !map.listeners.isEmpty() || !globalListeners.isEmpty();
         if (!toListeners && persistence == null) {
             return;
         }
@@ -64,8 +63,10 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
         }
         if (toListeners && !queue.offer(new Object[] {map, record})) {
             droppedTotal.incrementAndGet();
-            map.droppedUndelivered.incrementAndGet();
-            if (hasGlobalListeners) {
+            if (!map.listeners.isEmpty()) {
+                map.droppedUndelivered.incrementAndGet();
+            }
+            if (!globalListeners.isEmpty()) {
                 droppedForGlobal.incrementAndGet();
             }
         }
@@ -89,11 +90,7 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
 
     Subscription addGlobalListener(ChangeRecordListener listener) {
         globalListeners.add(listener);
-        hasGlobalListeners = true;
-        return () -> {
-            globalListeners.remove(listener);
-            hasGlobalListeners = !globalListeners.isEmpty();
-        };
+        return () -> globalListeners.remove(listener);
     }
 
     long droppedTotal() {
@@ -124,14 +121,21 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
     private void run() {
         long parkNanos = 1_000;
         while (true) {
-            int delivered = drain();
-            if (delivered > 0) {
-                parkNanos = 1_000;
-                continue;
-            }
-            if (!running) {
-                drain();
-                return;
+            try {
+                if (drain() > 0) {
+                    parkNanos = 1_000;
+                    continue;
+                }
+                if (!running) {
+                    while (drain() > 0) {
+                        // deliver everything queued before the stop
+                    }
+                    return;
+                }
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                LOG.error("event delivery failed; the event thread goes on", e);
             }
             LockSupport.parkNanos(parkNanos);
             parkNanos = Math.min(parkNanos * 2, MAX_IDLE_PARK_NANOS);
@@ -139,34 +143,22 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
     }
 
     private int drain() {
-        reportDrops();
         int count = 0;
         Object[] item;
         while (count < 4096 && (item = queue.poll()) != null) {
             deliver((MapHandle) item[0], (ChangeRecord) item[1]);
             count++;
         }
+        if (count == 0) {
+            reportDrops(); // drops with no event after them yet
+        }
         return count;
     }
 
-    private void reportDrops() {
-        for (MapHandle map : maps.all()) {
-            long dropped = map.droppedUndelivered.get();
-            if (dropped > 0 && map.droppedUndelivered.compareAndSet(dropped, 0)) {
-                for (ListenerRegistration registration : map.listeners) {
-                    safely(() -> registration.dropped(dropped));
-                }
-            }
-        }
-        long global = droppedForGlobal.getAndSet(0);
-        if (global > 0) {
-            for (ChangeRecordListener listener : globalListeners) {
-                safely(() -> listener.onEventsDropped(global));
-            }
-        }
-    }
-
     private void deliver(MapHandle map, ChangeRecord record) {
+        // A drop happened before this event was queued, so it is reported first.
+        reportDrops(map);
+        reportGlobalDrops();
         for (ListenerRegistration registration : map.listeners) {
             if (registration.matches(record.key())) {
                 safely(() -> registration.deliver(record));
@@ -177,10 +169,40 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
         }
     }
 
+    private void reportDrops() {
+        for (MapHandle map : maps.all()) {
+            reportDrops(map);
+        }
+        reportGlobalDrops();
+    }
+
+    private static void reportDrops(MapHandle map) {
+        long dropped = map.droppedUndelivered.get();
+        if (dropped > 0 && map.droppedUndelivered.compareAndSet(dropped, 0)) {
+            for (ListenerRegistration registration : map.listeners) {
+                safely(() -> registration.dropped(dropped));
+            }
+        }
+    }
+
+    private void reportGlobalDrops() {
+        if (droppedForGlobal.get() == 0) {
+            return;
+        }
+        long dropped = droppedForGlobal.getAndSet(0);
+        if (dropped > 0) {
+            for (ChangeRecordListener listener : globalListeners) {
+                safely(() -> listener.onEventsDropped(dropped));
+            }
+        }
+    }
+
     private static void safely(Runnable delivery) {
         try {
             delivery.run();
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             LOG.warn("change listener failed; delivery goes on", e);
         }
     }

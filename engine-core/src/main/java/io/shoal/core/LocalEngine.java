@@ -53,7 +53,7 @@ final class LocalEngine implements Lifecycle.Component {
         this.nodeId = nodeId;
         this.buckets = new BucketStore[config.bucketCount];
         for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = new BucketStore(i, sizing, changes, clampFrequency(policy.initialFrequency()));
+            buckets[i] = new BucketStore(nodeId, i, sizing, changes, clampFrequency(policy.initialFrequency()));
         }
         this.bucketMask = config.bucketCount - 1;
         this.maxKeyBytes = config.maxKeyBytes;
@@ -131,12 +131,18 @@ final class LocalEngine implements Lifecycle.Component {
         long nowMs = System.currentTimeMillis();
         value.expiresAtMs = ttlMs > 0 ? saturatedAdd(nowMs, ttlMs) : 0;
         int footprint = Footprint.of(s.key.length(), valueLength);
+        BucketStore.WriteResult result = s.result;
         if (!memory.fits(footprint)) {
-            // Near the limit: an overwrite needs room only for what it adds.
+            // Near the limit: a write that will not apply needs no room, an overwrite only what it adds.
             boolean present = bucket.read(s.storedKey, s.existing);
+            if ((mode == BucketStore.PutMode.IF_ABSENT && present)
+                    || (mode == BucketStore.PutMode.IF_VERSION && (!present || s.existing.version != expectedVersion))) {
+                result.reset();
+                result.existed = present;
+                return; // s.existing holds the live value for IF_ABSENT
+            }
             memory.ensureRoom(footprint - (present ? Footprint.of(s.key.length(), s.existing.length) : 0));
         }
-        BucketStore.WriteResult result = s.result;
         bucket.put(map, s.storedKey, value, mode, expectedVersion, nowMs, result, captureExisting ? s.existing : null);
         if (result.applied) {
             memory.add(footprint - result.oldFootprint);

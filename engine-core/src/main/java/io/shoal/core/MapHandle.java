@@ -15,15 +15,9 @@ final class MapHandle {
     final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
     /** Events of this map dropped since its listeners were last told (event thread reads and resets). */
     final AtomicLong droppedUndelivered = new AtomicLong();
-    /** Written on (un)registration, read on every write: whether to build events for this map. */
-    volatile boolean hasListeners;
 
     MapHandle(String name, long id) {
         this.name = name;
         this.id = id;
-    }
-
-    void listenersChanged() {
-        hasListeners = !listeners.isEmpty();
     }
 }

@@ -96,6 +96,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     public boolean remove(K key, long expectedVersion) {
         LocalEngine.Scratch s = withKey(key);
         if (expectedVersion < 1) {
+            ensureOpen();
             return false; // versions start at 1
         }
         engine.remove(handle, s, expectedVersion, false);
@@ -109,7 +110,14 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public long size() {
+        ensureOpen();
         return Math.max(0, handle.size.sum());
+    }
+
+    private void ensureOpen() {
+        if (engine.isClosed()) {
+            throw new io.shoal.NodeClosedException(engine.nodeId);
+        }
     }
 
     @Override
@@ -200,16 +208,10 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     private Subscription register(ListenerRegistration.Filter filter, byte[] keyBytes, ChangeListener<K, V> listener) {
         Objects.requireNonNull(listener, "listener");
-        if (engine.isClosed()) {
-            throw new io.shoal.NodeClosedException(engine.nodeId);
-        }
+        ensureOpen();
         ListenerRegistration registration = new ListenerRegistration(filter, keyBytes, listener, keyCodec, valueCodec);
         handle.listeners.add(registration);
-        handle.listenersChanged();
-        return () -> {
-            handle.listeners.remove(registration);
-            handle.listenersChanged();
-        };
+        return () -> handle.listeners.remove(registration);
     }
 
     private byte[] encodeKeyCopy(K key) {
