@@ -43,27 +43,13 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     @Override
     public V get(Object key) {
         K k = castKey(key);
-        try {
-            return map.get(k);
-        } catch (CodecException e) {
-            if (isForeign(k)) {
-                return null;
-            }
-            throw e;
-        }
+        return unlessForeign(k, null, () -> map.get(k));
     }
 
     @Override
     public boolean containsKey(Object key) {
         K k = castKey(key);
-        try {
-            return map.containsKey(k);
-        } catch (CodecException e) {
-            if (isForeign(k)) {
-                return false;
-            }
-            throw e;
-        }
+        return unlessForeign(k, false, () -> map.containsKey(k));
     }
 
     @Override
@@ -80,14 +66,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     @Override
     public V remove(Object key) {
         K k = castKey(key);
-        try {
-            return map.removeReturningPrevious(k);
-        } catch (CodecException e) {
-            if (isForeign(k)) {
-                return null;
-            }
-            throw e;
-        }
+        return unlessForeign(k, null, () -> map.removeReturningPrevious(k));
     }
 
     @Override
@@ -102,15 +81,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
             return false;
         }
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            ShoalEntry<K, V> entry;
-            try {
-                entry = map.getEntry(k);
-            } catch (CodecException e) {
-                if (isForeign(k)) {
-                    return false;
-                }
-                throw e;
-            }
+            ShoalEntry<K, V> entry = unlessForeign(k, null, () -> map.getEntry(k));
             if (entry == null || !Objects.deepEquals(entry.value(), value)) {
                 return false;
             }
@@ -185,6 +156,18 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     @SuppressWarnings("unchecked")
     private K castKey(Object key) {
         return (K) Objects.requireNonNull(key, "key");
+    }
+
+    /** The query's answer, or {@code absent} if it failed because the key is foreign. */
+    private <R> R unlessForeign(K key, R absent, java.util.function.Supplier<R> query) {
+        try {
+            return query.get();
+        } catch (CodecException e) {
+            if (isForeign(key)) {
+                return absent;
+            }
+            throw e;
+        }
     }
 
     /**
