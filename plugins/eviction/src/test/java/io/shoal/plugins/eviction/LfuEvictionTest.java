@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code eviction = lfu} in a real node: keys read often survive new writes far better than keys
  * read once. The engine's counter starts at 5 for a new entry, goes to 6 on the first read and
- * then grows logarithmically ({@code memory.lfuLogFactor = 10}: about 11 more reads for 7, 21 more
+ * then grows logarithmically ({@code lfu.logFactor = 10}: about 11 more reads for 7, 21 more
  * for 8), so 100 reads leave a frequent key at 8 or so. New entries would be the least frequently
  * used of all (5) and go first, so the keys written past the limit are read a few times each
  * (about 7): the keys read once (6) are then the ones LFU should pick. The same scenario under
