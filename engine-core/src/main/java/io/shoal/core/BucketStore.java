@@ -472,7 +472,7 @@ final class BucketStore {
         ChronicleMapBuilder<StoredKey, StoredValue> builder = ChronicleMapBuilder
                 .of(StoredKey.class, StoredValue.class)
                 .name("shoal-bucket-" + index)
-                .keyMarshallers(StoreMarshallers.KeyMarshaller.INSTANCE, StoreMarshallers.KeyMarshaller.INSTANCE)
+                .keyReaderAndDataAccess(StoreMarshallers.KeyMarshaller.INSTANCE, new StoreMarshallers.KeyDataAccess())
                 .valueMarshallers(StoreMarshallers.ValueMarshaller.INSTANCE, StoreMarshallers.ValueMarshaller.INSTANCE)
                 .averageKeySize(ValueLayout.KEY_PREFIX_BYTES + sizing.averageKeyBytes())
                 .averageValueSize(ValueLayout.HEADER_BYTES + averageValue)

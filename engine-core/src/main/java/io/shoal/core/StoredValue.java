@@ -16,6 +16,8 @@ final class StoredValue implements EntryMetadata {
     int frequency;
     byte[] bytes = new byte[128];
     int length;
+    /** Where the marshaller copies the stored header before decoding it. */
+    final byte[] header = new byte[ValueLayout.HEADER_BYTES];
 
     byte[] ensureCapacity(int size) {
         if (bytes.length < size) {
