@@ -5,7 +5,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Keeps a node's changes across restarts ({@code persistence = <name>}; {@code none}, the default,
  * keeps nothing). The engine calls, in this order: {@link #recover} once at start, then
- * {@link #append} for every change, then {@link #close} at shutdown.
+ * {@link #start} with a view of the node's state (for snapshots), then {@link #append} for every
+ * change, then {@link #close} at shutdown (the state view still works during {@code close}, so a
+ * backend can write a last snapshot).
  *
  * <p><b>Ordering.</b> {@code append} is called while the change's bucket is locked, so the records
  * of one bucket arrive in sequence order; records of different buckets arrive concurrently from
@@ -27,6 +29,14 @@ public interface PersistenceBackend extends AutoCloseable {
     void recover(RecoverySink sink);
 
     /**
+     * Called once after {@link #recover}, on the starting thread, before the node serves: the
+     * backend may keep {@code state} to write snapshots from its own threads. May block briefly;
+     * long work belongs on the backend's threads, which {@link #close} must end. Default: nothing.
+     */
+    default void start(StateSource state) {
+    }
+
+    /**
      * Hands over one applied change. Called on the writing thread with the bucket locked: must not
      * block or do I/O on the caller's thread; queue the record and return.
      *
@@ -43,8 +53,40 @@ public interface PersistenceBackend extends AutoCloseable {
     @Override
     void close();
 
-    /** Receives replayed records during {@link #recover}. */
+    /**
+     * Receives replayed records during {@link #recover}. Replay is idempotent: a record whose
+     * sequence is not above its bucket's current sequence is skipped, so a backend may replay a
+     * snapshot and then every log record after the snapshot started, overlaps included.
+     */
     interface RecoverySink {
+        /** Applies one record (a put, or a removal of any type) to its bucket. */
         void apply(ChangeRecord record);
+
+        /**
+         * Raises a bucket's sequence to at least {@code sequence} (a snapshot knows the sequence
+         * its bucket had, which can be above the versions of the entries it holds).
+         */
+        void bucketSequence(int bucket, long sequence);
+    }
+
+    /**
+     * The node's current state, bucket by bucket, for snapshots. Thread-safe; called from the
+     * backend's own threads.
+     */
+    interface StateSource {
+        /** Number of buckets of the node. */
+        int bucketCount();
+
+        /**
+         * Copies one bucket consistently: while it runs, writers of that bucket wait (keep the
+         * visitor quick: hand records to a buffer). Calls {@code visitor} with one
+         * {@link io.shoal.ChangeType#CREATED} record per live entry (its sequence is the entry's
+         * version), in no particular order, and returns the bucket's sequence at the copy: every
+         * record appended later for this bucket has a higher sequence, every earlier one a lower or
+         * equal one.
+         *
+         * @throws io.shoal.NodeClosedException if the node's stores are already closed
+         */
+        long copyBucket(int bucket, java.util.function.Consumer<ChangeRecord> visitor);
     }
 }
