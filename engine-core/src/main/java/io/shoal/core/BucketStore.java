@@ -367,6 +367,107 @@ final class BucketStore {
         }
     }
 
+    // ---- persistence: recovery and snapshots ----
+
+    /**
+     * Applies a recovered change, unless its sequence is not above the bucket's (replay is
+     * idempotent). Reports nothing to the change sink: the change is already stored. Returns the
+     * footprint change for memory accounting, in {@code result} ({@code oldFootprint} freed,
+     * {@code applied}).
+     */
+    void applyRecovered(StoredKey key, StoredValue valueOrNull, long sequence, WriteResult result) {
+        result.reset();
+        lock.lock();
+        try {
+            ensureOpen();
+            if (sequence <= this.sequence) {
+                return;
+            }
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    applyRecoveredLocked(key, valueOrNull, sequence, result);
+                    return;
+                } catch (IllegalStateException | IllegalArgumentException e) {
+                    if (attempt >= MAX_GROW_ATTEMPTS || valueOrNull == null || !growFor(e, key, valueOrNull)) {
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void applyRecoveredLocked(StoredKey key, StoredValue value, long sequence, WriteResult result) {
+        growIfFull();
+        try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(key)) {
+            c.updateLock().lock();
+            MapEntry<StoredKey, StoredValue> e = c.entry();
+            if (e != null) {
+                Data<StoredValue> d = e.value();
+                int oldValueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
+                if (d.bytes().readLong(d.offset() + ValueLayout.EXPIRES_AT) != 0) {
+                    entriesWithExpiry--;
+                }
+                storedBytes -= key.length + oldValueLength;
+                result.oldFootprint = Footprint.of(key.length, oldValueLength);
+                result.existed = true;
+            }
+            c.writeLock().lock();
+            if (value == null) {
+                if (e != null) {
+                    c.remove(e);
+                    entries--;
+                }
+            } else {
+                value.version = sequence;
+                value.valueHash = io.shoal.KeyHash.hash(value.bytes, 0, value.length);
+                value.lastAccessSeconds = (int) (value.timestampMs / 1000);
+                value.frequency = initialFrequency;
+                Data<StoredValue> data = c.wrapValueAsData(value);
+                if (e != null) {
+                    c.replaceValue(e, data);
+                } else {
+                    c.insert(c.absentEntry(), data);
+                    entries++;
+                }
+                storedBytes += key.length + value.length;
+                if (value.expiresAtMs != 0) {
+                    entriesWithExpiry++;
+                }
+            }
+            this.sequence = sequence;
+            result.applied = true;
+        }
+    }
+
+    /** Raises the bucket's sequence to at least {@code sequence} (recovery from a snapshot). */
+    void raiseSequence(long sequence) {
+        lock.lock();
+        try {
+            this.sequence = Math.max(this.sequence, sequence);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Copies every live entry with writers held off, for a snapshot; returns the bucket's
+     * sequence at the copy. {@code visitor} gets reused flyweights: copy what it keeps.
+     */
+    long copyAll(java.util.function.BiConsumer<StoredKey, StoredValue> visitor) {
+        lock.lock();
+        try {
+            ensureOpen();
+            StoredKey key = new StoredKey();
+            StoredValue value = new StoredValue();
+            current.map.forEachEntry(e -> visitor.accept(e.key().getUsing(key), e.value().getUsing(value)));
+            return sequence;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Sequence number of the last change applied (under the lock, for stats and tests). */
     long sequence() {
         lock.lock();

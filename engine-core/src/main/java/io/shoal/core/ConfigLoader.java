@@ -43,8 +43,10 @@ final class ConfigLoader {
             user = user.withFallback(parse("config file " + source.file(),
                     () -> ConfigFactory.parseFile(source.file().toFile(), strict())));
         }
+        // The defaults, with Typesafe's usual system-property overrides; the keys that exist are
+        // read from the reference.conf files alone (system properties would add any name at all).
         Config reference = ConfigFactory.defaultReference(loader);
-        rejectUnknownKeys(user, reference);
+        rejectUnknownKeys(user, ConfigFactory.parseResourcesAnySyntax(loader, "reference.conf"));
         try {
             return new TypesafeSettings(user.withFallback(reference).resolve());
         } catch (com.typesafe.config.ConfigException e) {

@@ -91,15 +91,22 @@ final class EngineModule extends AbstractModule {
 
     @Provides
     @Singleton
+    PersistenceLink persistenceLink(PersistenceHolder persistence, LocalEngine engine, MapRegistry maps) {
+        return new PersistenceLink(persistence.backend(), engine, maps);
+    }
+
+    @Provides
+    @Singleton
     ExpirySweeper expirySweeper(EngineConfig config, LocalEngine engine, MapRegistry maps) {
         return new ExpirySweeper(engine, maps, config.sweepIntervalMs);
     }
 
     @Provides
     @Singleton
-    ShoalNodeImpl node(EngineConfig config, Settings s, LocalEngine engine, ChangeBus changes, ExpirySweeper sweeper,
-                       MapRegistry maps, MemoryGovernor memory, KryoCodecs kryo, List<Plugin> plugins) {
-        return new ShoalNodeImpl(config, s, engine, changes, sweeper, maps, memory, kryo, plugins);
+    ShoalNodeImpl node(EngineConfig config, Settings s, LocalEngine engine, PersistenceLink persistence,
+                       ChangeBus changes, ExpirySweeper sweeper, MapRegistry maps, MemoryGovernor memory,
+                       KryoCodecs kryo, List<Plugin> plugins) {
+        return new ShoalNodeImpl(config, s, engine, persistence, changes, sweeper, maps, memory, kryo, plugins);
     }
 
     private static <P extends io.shoal.spi.NamedProvider<?>> ProviderRegistry<P> registry(String kind, Class<P> type) {

@@ -167,6 +167,45 @@ final class LocalEngine implements Lifecycle.Component {
         }
     }
 
+    /**
+     * Applies a recovered record (see {@link BucketStore#applyRecovered}); false if it was already
+     * covered by the bucket's sequence.
+     *
+     * @throws io.shoal.ShoalException if the key does not belong in the record's bucket (the data was
+     *     written with another {@code buckets.count})
+     */
+    boolean applyRecovered(MapHandle map, io.shoal.spi.ChangeRecord record) {
+        byte[] key = record.key();
+        int bucketIndex = (int) (KeyHash.hash(key, 0, key.length) & bucketMask);
+        if (bucketIndex != record.bucket()) {
+            throw new io.shoal.ShoalException("persisted record of map \"" + map.name + "\" is in bucket "
+                    + record.bucket() + " but its key hashes to bucket " + bucketIndex + " with buckets.count = "
+                    + buckets.length + ": the data was written with another buckets.count");
+        }
+        Scratch s = INTERNAL_SCRATCH.get().clearForUse();
+        s.storedKey.set(map.id, key, key.length);
+        StoredValue value = null;
+        if (!record.type().isRemoval()) {
+            value = s.storedValue;
+            value.bytes = record.value();
+            value.length = record.value().length;
+            value.timestampMs = record.timestampMs();
+            value.expiresAtMs = record.expiresAtMs();
+        }
+        BucketStore.WriteResult result = s.result;
+        buckets[bucketIndex].applyRecovered(s.storedKey, value, record.sequence(), result);
+        if (!result.applied) {
+            return false;
+        }
+        memory.add((value == null ? 0 : Footprint.of(key.length, value.length)) - result.oldFootprint);
+        if (value == null && result.existed) {
+            map.size.decrement();
+        } else if (value != null && !result.existed) {
+            map.size.increment();
+        }
+        return true;
+    }
+
     /** Reclaims the key if it has expired (background sweep). */
     void expire(MapHandle map, BucketStore bucket, byte[] key) {
         removeBytes(map, bucket, key, -1, ChangeType.EXPIRED);

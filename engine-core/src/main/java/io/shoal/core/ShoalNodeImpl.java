@@ -19,8 +19,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The node: owns the lifecycle (engine, change bus, expiry sweep, then plugins) and hands out
- * typed map views.
+ * The node: owns the lifecycle (stores, persistence, change bus, expiry sweep, then plugins) and
+ * hands out typed map views.
  */
 final class ShoalNodeImpl implements ShoalNode {
     private static final Logger LOG = LoggerFactory.getLogger(ShoalNodeImpl.class);
@@ -28,6 +28,7 @@ final class ShoalNodeImpl implements ShoalNode {
     private final EngineConfig config;
     private final Settings settings;
     private final LocalEngine engine;
+    private final PersistenceLink persistence;
     private final ChangeBus changes;
     private final ExpirySweeper sweeper;
     private final MapRegistry maps;
@@ -37,11 +38,13 @@ final class ShoalNodeImpl implements ShoalNode {
     private final Lifecycle lifecycle = new Lifecycle();
     private volatile boolean closed;
 
-    ShoalNodeImpl(EngineConfig config, Settings settings, LocalEngine engine, ChangeBus changes, ExpirySweeper sweeper,
-                  MapRegistry maps, MemoryGovernor memory, KryoCodecs kryo, List<Plugin> plugins) {
+    ShoalNodeImpl(EngineConfig config, Settings settings, LocalEngine engine, PersistenceLink persistence,
+                  ChangeBus changes, ExpirySweeper sweeper, MapRegistry maps, MemoryGovernor memory, KryoCodecs kryo,
+                  List<Plugin> plugins) {
         this.config = config;
         this.settings = settings;
         this.engine = engine;
+        this.persistence = persistence;
         this.changes = changes;
         this.sweeper = sweeper;
         this.maps = maps;
@@ -51,7 +54,9 @@ final class ShoalNodeImpl implements ShoalNode {
     }
 
     void start() {
-        lifecycle.start(List.of(engine, changes, sweeper));
+        // Stores first, then recovery into them, then events and the sweep; stopped in reverse, so
+        // persistence closes (and may snapshot) while the stores are still open.
+        lifecycle.start(List.of(engine, persistence, changes, sweeper));
         PluginContext context = new PluginContext() {
             @Override
             public ShoalNode node() {
