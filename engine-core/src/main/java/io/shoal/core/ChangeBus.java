@@ -72,14 +72,25 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
         }
     }
 
-    /** Waits until the last change of this thread is as durable as persistence promises. */
-    void awaitDurable() {
+    /**
+     * Takes the durability of this thread's last change: a future completed when persistence has
+     * stored it as its policy promises, or {@code null} when there is nothing to wait for.
+     */
+    CompletableFuture<Void> takeDurability() {
         if (persistence == null) {
-            return;
+            return null;
         }
         CompletableFuture<Void> pending = pendingDurability.get();
         if (pending != null) {
             pendingDurability.remove();
+        }
+        return pending;
+    }
+
+    /** Waits until this thread's last change is as durable as persistence promises. */
+    void awaitDurable() {
+        CompletableFuture<Void> pending = takeDurability();
+        if (pending != null) {
             try {
                 pending.join();
             } catch (java.util.concurrent.CompletionException e) {

@@ -7,6 +7,8 @@ import io.shoal.NodeClosedException;
 import io.shoal.spi.ByteSink;
 import io.shoal.spi.EvictionPolicy;
 
+import java.util.concurrent.CompletableFuture;
+
 
 /**
  * The data path on encoded bytes: hash the key, pick the bucket, apply the operation on the
@@ -151,7 +153,6 @@ final class LocalEngine implements Lifecycle.Component {
             } else if (!result.existed) {
                 expirations.increment(); // replaced an expired entry: the count stays the same
             }
-            changes.awaitDurable();
         }
     }
 
@@ -162,9 +163,6 @@ final class LocalEngine implements Lifecycle.Component {
     void remove(MapHandle map, Scratch s, long expectedVersion, boolean captureRemoved) {
         BucketStore bucket = locate(map, s);
         removeLocated(map, bucket, s, expectedVersion, ChangeType.REMOVED, captureRemoved ? s.existing : null);
-        if (s.result.applied) {
-            changes.awaitDurable();
-        }
     }
 
     /**
@@ -204,6 +202,22 @@ final class LocalEngine implements Lifecycle.Component {
             map.size.increment();
         }
         return true;
+    }
+
+    /**
+     * Waits until the calling thread's last write is as durable as persistence promises. Writes
+     * ({@link #put}, {@link #remove}) return once applied; the caller then waits here, or takes
+     * {@link #durability()} to wait asynchronously.
+     *
+     * @throws io.shoal.ShoalException if it could not be stored
+     */
+    void awaitDurable() {
+        changes.awaitDurable();
+    }
+
+    /** The durability of the calling thread's last write, or {@code null} if there is none to wait for. */
+    CompletableFuture<Void> durability() {
+        return changes.takeDurability();
     }
 
     /** Reclaims the key if it has expired (background sweep). */

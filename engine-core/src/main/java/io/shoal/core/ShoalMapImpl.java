@@ -20,6 +20,7 @@ import java.util.function.Supplier;
  * runs the operation in {@link LocalEngine} on the caller's thread.
  */
 final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
+    private static final long ANY_VERSION = -1;
     private final LocalEngine engine;
     private final MapHandle handle;
     final Codec<K> keyCodec;
@@ -66,6 +67,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     }
 
     private long put(K key, V value, long ttlMs) {
+        long version = putApplied(key, value, ttlMs);
+        engine.awaitDurable();
+        return version;
+    }
+
+    private long putApplied(K key, V value, long ttlMs) {
         LocalEngine.Scratch s = withKeyAndValue(key, value);
         engine.put(handle, s, BucketStore.PutMode.ALWAYS, 0, ttlMs, false);
         return s.result.version;
@@ -73,6 +80,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public V putIfAbsent(K key, V value) {
+        V existing = putIfAbsentApplied(key, value);
+        engine.awaitDurable();
+        return existing;
+    }
+
+    private V putIfAbsentApplied(K key, V value) {
         LocalEngine.Scratch s = withKeyAndValue(key, value);
         engine.put(handle, s, BucketStore.PutMode.IF_ABSENT, 0, 0, true);
         return s.result.applied ? null : decodeValue(s.existing);
@@ -80,6 +93,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public boolean replace(K key, long expectedVersion, V newValue) {
+        boolean replaced = replaceApplied(key, expectedVersion, newValue);
+        engine.awaitDurable();
+        return replaced;
+    }
+
+    private boolean replaceApplied(K key, long expectedVersion, V newValue) {
         LocalEngine.Scratch s = withKeyAndValue(key, newValue);
         engine.put(handle, s, BucketStore.PutMode.IF_VERSION, expectedVersion, 0, false);
         return s.result.applied;
@@ -87,20 +106,27 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public boolean remove(K key) {
+        boolean removed = removeApplied(key, ANY_VERSION);
+        engine.awaitDurable();
+        return removed;
+    }
+
+    /** Removes the key: unconditionally for {@link #ANY_VERSION}, else only at that version. */
+    private boolean removeApplied(K key, long expectedVersion) {
         LocalEngine.Scratch s = withKey(key);
-        engine.remove(handle, s, -1, false);
+        if (expectedVersion != ANY_VERSION && expectedVersion < 1) {
+            ensureOpen();
+            return false; // versions start at 1: no entry has this one
+        }
+        engine.remove(handle, s, expectedVersion, false);
         return s.result.applied;
     }
 
     @Override
     public boolean remove(K key, long expectedVersion) {
-        LocalEngine.Scratch s = withKey(key);
-        if (expectedVersion < 1) {
-            ensureOpen();
-            return false; // versions start at 1
-        }
-        engine.remove(handle, s, expectedVersion, false);
-        return s.result.applied;
+        boolean removed = removeApplied(key, Math.max(0, expectedVersion)); // never ANY_VERSION
+        engine.awaitDurable();
+        return removed;
     }
 
     @Override
@@ -129,14 +155,18 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     V putReturningPrevious(K key, V value) {
         LocalEngine.Scratch s = withKeyAndValue(key, value);
         engine.put(handle, s, BucketStore.PutMode.ALWAYS, 0, 0, true);
-        return s.result.existed ? decodeValue(s.existing) : null;
+        V previous = s.result.existed ? decodeValue(s.existing) : null;
+        engine.awaitDurable();
+        return previous;
     }
 
     /** Remove returning the removed live value (for the ConcurrentMap view). */
     V removeReturningPrevious(K key) {
         LocalEngine.Scratch s = withKey(key);
         engine.remove(handle, s, -1, true);
-        return s.result.applied ? decodeValue(s.existing) : null;
+        V previous = s.result.applied ? decodeValue(s.existing) : null;
+        engine.awaitDurable();
+        return previous;
     }
 
     @Override
@@ -151,32 +181,32 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public CompletableFuture<Long> putAsync(K key, V value) {
-        return async(() -> put(key, value));
+        return asyncWrite(() -> putApplied(key, value, 0));
     }
 
     @Override
     public CompletableFuture<Long> putAsync(K key, V value, Duration ttl) {
-        return async(() -> put(key, value, ttl));
+        return asyncWrite(() -> putApplied(key, value, ttlMillis(ttl)));
     }
 
     @Override
     public CompletableFuture<V> putIfAbsentAsync(K key, V value) {
-        return async(() -> putIfAbsent(key, value));
+        return asyncWrite(() -> putIfAbsentApplied(key, value));
     }
 
     @Override
     public CompletableFuture<Boolean> replaceAsync(K key, long expectedVersion, V newValue) {
-        return async(() -> replace(key, expectedVersion, newValue));
+        return asyncWrite(() -> replaceApplied(key, expectedVersion, newValue));
     }
 
     @Override
     public CompletableFuture<Boolean> removeAsync(K key) {
-        return async(() -> remove(key));
+        return asyncWrite(() -> removeApplied(key, ANY_VERSION));
     }
 
     @Override
     public CompletableFuture<Boolean> removeAsync(K key, long expectedVersion) {
-        return async(() -> remove(key, expectedVersion));
+        return asyncWrite(() -> removeApplied(key, Math.max(0, expectedVersion)));
     }
 
     @Override
@@ -278,6 +308,18 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
         }
+    }
+
+    /** Applies the write now; the future completes when it is durable (at once without persistence). */
+    private <T> CompletableFuture<T> asyncWrite(Supplier<T> write) {
+        T result;
+        try {
+            result = write.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> durable = engine.durability();
+        return durable == null ? CompletableFuture.completedFuture(result) : durable.thenApply(ignored -> result);
     }
 
     private static <T> CompletableFuture<T> async(Supplier<T> operation) {

@@ -123,4 +123,28 @@ class PersistenceRecoveryTest {
             }
         }
     }
+
+    @Test
+    void aVersionedRemoveWithMinusOneNeverRemovesUnconditionally(@TempDir Path dir) {
+        try (ShoalNode node = Shoal.start(config(dir, 4))) {
+            ShoalMap<String, String> map = node.map("m", String.class, String.class);
+            map.put("k", "v");
+            assertFalse(map.remove("k", -1));
+            assertFalse(map.removeAsync("k", -1).join());
+            assertEquals("v", map.get("k"));
+        }
+    }
+
+    @Test
+    void asyncWritesCompleteWhenDurable(@TempDir Path dir) {
+        try (ShoalNode node = Shoal.start(config(dir, 4))) {
+            ShoalMap<String, String> map = node.map("m", String.class, String.class);
+            long version = map.putAsync("k", "v").join();
+            assertEquals(version, map.getEntry("k").version());
+            assertTrue(map.removeAsync("k").join());
+        }
+        try (ShoalNode node = Shoal.start(config(dir, 4))) {
+            assertNull(node.map("m", String.class, String.class).get("k"), "the removal was stored");
+        }
+    }
 }
