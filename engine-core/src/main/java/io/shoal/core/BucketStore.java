@@ -266,12 +266,11 @@ final class BucketStore {
                 return;
             }
             c.writeLock().lock();
-            if (e != null && !live) {
-                // Report the expiry that this write overtakes, so listeners see it in order.
-                long expiredSeq = ++sequence;
-                sink.applied(map, this, ChangeType.EXPIRED, expiredSeq, key, null, nowMs);
-            }
-            long seq = sequence + 1;
+            boolean overtakesExpiry = e != null && !live;
+            // An expired entry that this write replaces gets its own EXPIRED change first; sequence
+            // numbers and changes are committed only once the store accepted the write (a refused
+            // write is retried after the store grows).
+            long seq = sequence + (overtakesExpiry ? 2 : 1);
             value.version = seq;
             value.timestampMs = nowMs;
             value.valueHash = io.shoal.KeyHash.hash(value.bytes, 0, value.length);
@@ -282,6 +281,9 @@ final class BucketStore {
                 c.replaceValue(e, data);
             } else {
                 c.insert(c.absentEntry(), data);
+            }
+            if (overtakesExpiry) {
+                sink.applied(map, this, ChangeType.EXPIRED, seq - 1, key, null, nowMs);
             }
             sequence = seq;
             result.applied = true;
