@@ -192,4 +192,27 @@ class ShoalMapTest {
             assertEquals(dropped.get(), small.stats().eventsDropped());
         }
     }
+
+    @Test
+    void aWriteOverAnExpiredEntryReportsTheExpiryFirst() {
+        try (ShoalNode quiet = Shoal.start(ShoalConfig.builder().bucketCount(4).set("expiry.sweepIntervalMs", 3_600_000).build())) {
+            ShoalMap<String, String> map = quiet.map("m", String.class, String.class);
+            List<ChangeEvent<String, String>> seen = new CopyOnWriteArrayList<>();
+            map.addListener(new ChangeListener<>() {
+                @Override
+                public void onChange(ChangeEvent<String, String> event) {
+                    seen.add(event);
+                }
+            });
+            map.put("k", "old", Duration.ofMillis(1));
+            await().atMost(Duration.ofSeconds(5)).until(() -> map.get("k") == null);
+            long version = map.put("k", "new");
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 3);
+            assertEquals(List.of(ChangeType.CREATED, ChangeType.EXPIRED, ChangeType.CREATED),
+                    seen.stream().map(ChangeEvent::type).toList());
+            assertEquals(version - 1, seen.get(1).sequence());
+            assertEquals(version, seen.get(2).sequence());
+            assertEquals(1, quiet.stats().expirations());
+        }
+    }
 }
