@@ -1,0 +1,333 @@
+package io.shoal.persist.file;
+
+import io.shoal.spi.ChangeRecord;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+
+/**
+ * The writer side of the log; every method runs on the writer thread only (or on the closing
+ * thread after the writer thread has ended). It takes batches of pending appends, encodes them
+ * into one reused direct buffer, writes them to the current segment and completes their futures
+ * per the fsync policy: after one {@code force} per batch ({@code always}: group commit), right
+ * after the write ({@code interval}, with a timed {@code force}; {@code never}).
+ *
+ * <p>A batch never spans segments: the writer rolls between batches (by size, and at midnight in
+ * the configured zone). When a write or fsync fails, the batch's futures fail with a
+ * {@link PersistenceException} and the segment is truncated back to where the batch started
+ * (reopening it if needed) before anything else is written; until that succeeds every batch fails,
+ * and the writer retries with each new batch, so it recovers by itself when the disk does.
+ */
+final class FileLogWriter {
+    private static final System.Logger LOG = System.getLogger(FileLogWriter.class.getName());
+    private static final int INITIAL_BUFFER_BYTES = 256 << 10;
+    private static final int MAP_NAME_CACHE_SIZE = 1024;
+
+    /** One queued append. */
+    record Pending(ChangeRecord record, CompletableFuture<Void> done) {
+    }
+
+    private final FileLogConfig config;
+    private final FileLogChannels channels;
+    private final Clock clock;
+    private final AtomicLong fsyncs;
+    private final CRC32C crc = new CRC32C();
+    private final Map<String, byte[]> mapNames = new HashMap<>();
+    private final List<Pending> batch = new ArrayList<>();
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(INITIAL_BUFFER_BYTES);
+    private ByteBuffer crcView = buffer.duplicate();
+
+    private long nextRecordNumber;
+    private FileChannel channel;
+    private Path segment;
+    private long segmentBytes;
+    private long segmentRecords;
+    private long rollAtMs;
+    private boolean needsRepair;
+    private boolean unsynced;
+    private long lastSyncMs;
+
+    FileLogWriter(FileLogConfig config, FileLogChannels channels, Clock clock, AtomicLong fsyncs, long nextRecordNumber) {
+        this.config = config;
+        this.channels = channels;
+        this.clock = clock;
+        this.fsyncs = fsyncs;
+        this.nextRecordNumber = nextRecordNumber;
+        this.lastSyncMs = clock.millis();
+    }
+
+    /** Writes as much of {@code pending} as belongs in one batch, removing what it handled. */
+    void writeBatch(ArrayDeque<Pending> pending) {
+        if (needsRepair && !repair()) {
+            failAll(pending, "the log segment " + segment + " could not be repaired after an earlier I/O error");
+            return;
+        }
+        try {
+            if (channel != null && (segmentBytes >= config.segmentSizeBytes()
+                    || config.rollAtMidnight() && clock.millis() >= rollAtMs)) {
+                roll();
+            }
+            if (channel == null) {
+                openSegment();
+            }
+        } catch (IOException e) {
+            failAll(pending, "cannot create log segment " + segment + ": " + e, e);
+            return;
+        }
+        long batchStart = segmentBytes;
+        buffer.clear();
+        batch.clear();
+        boolean rollAfter = false;
+        try {
+            while (!pending.isEmpty()) {
+                Pending next = pending.peekFirst();
+                ChangeRecord record = next.record();
+                byte[] mapName = mapName(record.mapName());
+                long payloadBytes = FileLogFormat.payloadBytes(record, mapName.length);
+                if (mapName.length > FileLogFormat.MAX_MAP_NAME_BYTES || payloadBytes > FileLogFormat.MAX_PAYLOAD_BYTES) {
+                    pending.pollFirst();
+                    next.done().completeExceptionally(new PersistenceException("cannot append " + record + " to " + config.dir()
+                            + ": the record needs " + payloadBytes + " payload bytes and a map name of " + mapName.length
+                            + " bytes; the log format allows " + FileLogFormat.MAX_PAYLOAD_BYTES + " and "
+                            + FileLogFormat.MAX_MAP_NAME_BYTES));
+                    continue;
+                }
+                int frameBytes = (int) payloadBytes + FileLogFormat.FRAME_HEADER_BYTES;
+                if (segmentRecords + batch.size() > 0
+                        && segmentBytes + buffer.position() + frameBytes > config.segmentSizeBytes()) {
+                    rollAfter = true;
+                    break;
+                }
+                if (buffer.remaining() < frameBytes) {
+                    if (buffer.position() > 0) {
+                        flushBuffer();
+                    }
+                    if (buffer.capacity() < frameBytes) {
+                        grow(frameBytes);
+                    }
+                }
+                FileLogFormat.writeRecord(buffer, crcView, crc, record, mapName, (int) payloadBytes);
+                batch.add(pending.pollFirst());
+            }
+            flushBuffer();
+            if (!batch.isEmpty() && config.fsync() == FileLogConfig.FsyncPolicy.ALWAYS) {
+                force();
+            }
+        } catch (IOException | RuntimeException e) {
+            failBatch("cannot append to log segment " + segment + ": " + e, e);
+            startRepair(batchStart);
+            return;
+        }
+        segmentRecords += batch.size();
+        nextRecordNumber += batch.size();
+        if (!batch.isEmpty() && config.fsync() == FileLogConfig.FsyncPolicy.INTERVAL) {
+            unsynced = true;
+        }
+        for (Pending done : batch) {
+            done.done().complete(null);
+        }
+        batch.clear();
+        if (rollAfter) {
+            try {
+                roll();
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "cannot close log segment " + segment + " while rolling", e);
+            }
+        }
+    }
+
+    /** With {@code interval}: fsyncs if written data is older than the interval. Returns ms until the next due fsync. */
+    long syncIfDue() {
+        if (!unsynced || channel == null) {
+            return Long.MAX_VALUE;
+        }
+        long dueIn = lastSyncMs + config.fsyncIntervalMs() - clock.millis();
+        if (dueIn > 0) {
+            return dueIn;
+        }
+        try {
+            force();
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "fsync of log segment " + segment + " failed; retrying in "
+                    + config.fsyncIntervalMs() + " ms", e);
+            lastSyncMs = clock.millis();
+            return config.fsyncIntervalMs();
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** Fsyncs (whatever the policy) and closes the current segment. */
+    void close() {
+        if (channel == null) {
+            return;
+        }
+        try {
+            if (!needsRepair && segmentRecords > 0) {
+                force();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "final fsync of log segment " + segment + " failed", e);
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private byte[] mapName(String name) {
+        byte[] bytes = mapNames.get(name);
+        if (bytes == null) {
+            if (mapNames.size() >= MAP_NAME_CACHE_SIZE) {
+                mapNames.clear();
+            }
+            bytes = name.getBytes(StandardCharsets.UTF_8);
+            mapNames.put(name, bytes);
+        }
+        return bytes;
+    }
+
+    private void grow(int bytes) {
+        int capacity = Integer.highestOneBit(bytes - 1) << 1;
+        buffer = ByteBuffer.allocateDirect(Math.max(capacity, bytes));
+        crcView = buffer.duplicate();
+    }
+
+    private void flushBuffer() throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            segmentBytes += channel.write(buffer);
+        }
+        buffer.clear();
+    }
+
+    private void force() throws IOException {
+        channel.force(false);
+        fsyncs.incrementAndGet();
+        unsynced = false;
+        lastSyncMs = clock.millis();
+    }
+
+    private void openSegment() throws IOException {
+        segment = config.dir().resolve(FileLogFormat.segmentName(nextRecordNumber));
+        long now = clock.millis();
+        FileChannel opened = channels.open(segment, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(FileLogFormat.HEADER_BYTES);
+            FileLogFormat.writeHeader(header, now, nextRecordNumber);
+            header.flip();
+            while (header.hasRemaining()) {
+                opened.write(header);
+            }
+            if (config.fsync() != FileLogConfig.FsyncPolicy.NEVER) {
+                opened.force(true);
+                fsyncs.incrementAndGet();
+                try (FileChannel directory = FileChannel.open(config.dir(), StandardOpenOption.READ)) {
+                    directory.force(true);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                opened.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        channel = opened;
+        segmentBytes = FileLogFormat.HEADER_BYTES;
+        segmentRecords = 0;
+        LocalDate today = Instant.ofEpochMilli(now).atZone(config.zone()).toLocalDate();
+        rollAtMs = today.plusDays(1).atStartOfDay(config.zone()).toInstant().toEpochMilli();
+    }
+
+    private void roll() throws IOException {
+        try {
+            if (config.fsync() != FileLogConfig.FsyncPolicy.NEVER && segmentRecords > 0) {
+                force();
+            }
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private void startRepair(long offset) {
+        needsRepair = true;
+        segmentBytes = offset;
+        closeQuietly();
+        repair();
+    }
+
+    /** Reopens the current segment and truncates it to the last good offset; true when it worked. */
+    private boolean repair() {
+        FileChannel reopened = null;
+        try {
+            reopened = channels.open(segment, StandardOpenOption.WRITE);
+            reopened.truncate(segmentBytes);
+            reopened.position(segmentBytes);
+            reopened.force(true);
+            fsyncs.incrementAndGet();
+            channel = reopened;
+            needsRepair = false;
+            LOG.log(Level.INFO, "log segment {0} truncated back to {1} bytes after an I/O error; appending again",
+                    segment, segmentBytes);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (reopened != null) {
+                try {
+                    reopened.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            LOG.log(Level.WARNING, "cannot truncate log segment " + segment + " back to " + segmentBytes
+                    + " bytes yet; appends fail until it can", e);
+            return false;
+        }
+    }
+
+    private void closeQuietly() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot close log segment " + segment, e);
+            }
+            channel = null;
+        }
+    }
+
+    private void failBatch(String message, Throwable cause) {
+        PersistenceException failure = new PersistenceException(message, cause);
+        for (Pending failed : batch) {
+            failed.done().completeExceptionally(failure);
+        }
+        batch.clear();
+    }
+
+    private static void failAll(ArrayDeque<Pending> pending, String message, Throwable cause) {
+        PersistenceException failure = new PersistenceException(message, cause);
+        Pending next;
+        while ((next = pending.pollFirst()) != null) {
+            next.done().completeExceptionally(failure);
+        }
+    }
+
+    private static void failAll(ArrayDeque<Pending> pending, String message) {
+        failAll(pending, message, null);
+    }
+}
