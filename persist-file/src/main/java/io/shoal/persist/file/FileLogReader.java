@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * Recovery: replays every segment in name order into a sink, on the calling thread, following
+ * Recovery of the log: replays the segments (all, or those after a snapshot) in name order into a sink, on the calling thread, following
  * {@code docs/formats.md} section 1.7. Each frame's length is checked against the format's limits
  * and the bytes left in the file before the payload is read (into one reused, grown-on-demand
  * buffer), and its CRC is checked before the payload is decoded. A torn tail of the last segment
@@ -57,28 +57,38 @@ final class FileLogReader {
      * @throws PersistenceException on corruption (with {@code fail}), a foreign or newer file, or an I/O error
      */
     long replay(RecoverySink sink) {
+        return replay(sink, 0, false);
+    }
+
+    /**
+     * Replays the segments from record {@code startAt} on (segments numbered below it are covered by
+     * a snapshot and skipped) and returns the number of the next record to write, at least
+     * {@code startAt}. With {@code strict}, the first segment replayed must start at exactly
+     * {@code startAt} (a snapshot's covered position); otherwise the log starts at its first segment.
+     */
+    long replay(RecoverySink sink, long startAt, boolean strict) {
         List<Path> segments;
         try {
             Files.createDirectories(dir);
-            segments = segments(dir);
+            segments = segments(dir).stream().filter(s -> FileLogFormat.firstRecordNumberOf(s) >= startAt).toList();
         } catch (IOException e) {
             throw new PersistenceException("cannot list the log directory " + dir + ": " + e, e);
         }
-        long next = segments.isEmpty() ? 0 : FileLogFormat.firstRecordNumberOf(segments.get(0));
+        long next = strict || segments.isEmpty() ? startAt : FileLogFormat.firstRecordNumberOf(segments.get(0));
         for (int i = 0; i < segments.size(); i++) {
             Path segment = segments.get(i);
             boolean last = i == segments.size() - 1;
             try {
                 long end = replaySegment(segment, last, next, sink, segments.subList(i + 1, segments.size()));
                 if (end < 0) {
-                    return -end - 1;
+                    return Math.max(startAt, -end - 1);
                 }
                 next = end;
             } catch (IOException e) {
                 throw new PersistenceException("cannot read log segment " + segment + ": " + e, e);
             }
         }
-        return next;
+        return Math.max(startAt, next);
     }
 
     long recordsReplayed() {

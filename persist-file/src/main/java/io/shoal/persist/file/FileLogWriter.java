@@ -39,8 +39,37 @@ final class FileLogWriter {
     private static final int INITIAL_BUFFER_BYTES = 256 << 10;
     private static final int MAP_NAME_CACHE_SIZE = 1024;
 
-    /** One queued append. */
-    record Pending(ChangeRecord record, CompletableFuture<Void> done) {
+    /**
+     * One queued append, or (with {@code record} null) a roll request of a snapshot: {@code roll}
+     * completes with the number of the first record written after the roll.
+     */
+    record Pending(ChangeRecord record, CompletableFuture<Void> done, CompletableFuture<RollPoint> roll) {
+        Pending(ChangeRecord record, CompletableFuture<Void> done) {
+            this(record, done, null);
+        }
+
+        static Pending rollRequest(CompletableFuture<RollPoint> roll) {
+            return new Pending(null, null, roll);
+        }
+
+        boolean isRoll() {
+            return record == null;
+        }
+
+        void fail(Throwable failure) {
+            if (roll != null) {
+                roll.completeExceptionally(failure);
+            } else {
+                done.completeExceptionally(failure);
+            }
+        }
+    }
+
+    /**
+     * Where a snapshot's roll cut the log: the number of the first record after it, and the highest
+     * sequence of every bucket (by index) among the records written (or recovered) before it.
+     */
+    record RollPoint(long covered, BucketSequences sequences) {
     }
 
     private final FileLogConfig config;
@@ -54,6 +83,7 @@ final class FileLogWriter {
     private ByteBuffer crcView = buffer.duplicate();
 
     private long nextRecordNumber;
+    private final BucketSequences sequences;
     private FileChannel channel;
     private Path segment;
     private long segmentBytes;
@@ -64,6 +94,13 @@ final class FileLogWriter {
     private long lastSyncMs;
 
     FileLogWriter(FileLogConfig config, FileLogChannels channels, Clock clock, AtomicLong fsyncs, long nextRecordNumber) {
+        this(config, channels, clock, fsyncs, nextRecordNumber, new BucketSequences());
+    }
+
+    /** {@code sequences}: the highest sequence per bucket that recovery replayed (kept, not copied). */
+    FileLogWriter(FileLogConfig config, FileLogChannels channels, Clock clock, AtomicLong fsyncs, long nextRecordNumber,
+                  BucketSequences sequences) {
+        this.sequences = sequences;
         this.config = config;
         this.channels = channels;
         this.clock = clock;
@@ -97,6 +134,9 @@ final class FileLogWriter {
         try {
             while (!pending.isEmpty()) {
                 Pending next = pending.peekFirst();
+                if (next.isRoll()) {
+                    break;
+                }
                 ChangeRecord record = next.record();
                 byte[] mapName = mapName(record.mapName());
                 long payloadBytes = FileLogFormat.payloadBytes(record, mapName.length);
@@ -140,6 +180,8 @@ final class FileLogWriter {
             unsynced = true;
         }
         for (Pending done : batch) {
+            ChangeRecord record = done.record();
+            sequences.note(record.bucket(), record.sequence());
             done.done().complete(null);
         }
         batch.clear();
@@ -150,6 +192,21 @@ final class FileLogWriter {
                 LOG.log(Level.ERROR, "cannot close log segment " + segment + " while rolling", e);
             }
         }
+    }
+
+    /**
+     * Ends the current segment (fsynced unless the policy is {@code never}) if it holds records, so
+     * the next record starts a new one; returns that record's global number (every record written
+     * before is in a segment whose number is below it) and the highest sequence per bucket so far.
+     */
+    RollPoint rollForSnapshot() throws IOException {
+        if (needsRepair && !repair()) {
+            throw new IOException("the log segment " + segment + " could not be repaired after an earlier I/O error");
+        }
+        if (channel != null && segmentRecords > 0) {
+            roll();
+        }
+        return new RollPoint(nextRecordNumber, sequences.copy());
     }
 
     /** With {@code interval}: fsyncs if written data is older than the interval. Returns ms until the next due fsync. */
@@ -323,7 +380,7 @@ final class FileLogWriter {
         PersistenceException failure = new PersistenceException(message, cause);
         Pending next;
         while ((next = pending.pollFirst()) != null) {
-            next.done().completeExceptionally(failure);
+            next.fail(failure);
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /**
  * Provides {@code persistence = file}: an append-only log with group commit, a configurable fsync
- * policy and crash recovery, in the directory {@code persist-file.dir}. The keys and their
+ * policy, snapshots and crash recovery, in the directory {@code persist-file.dir}. The keys and their
  * defaults are in this module's {@code reference.conf}; the file format is {@code docs/formats.md}.
  * {@link #create} only reads and validates settings; files are opened by the backend's
  * {@code recover}, its thread is started by {@code start}.
@@ -28,6 +28,10 @@ public final class FilePersistenceProvider implements PersistenceProvider {
     public static final String ROLL_AT_MIDNIGHT_KEY = PREFIX + "rollAtMidnight";
     public static final String ZONE_KEY = PREFIX + "zone";
     public static final String ON_CORRUPTION_KEY = PREFIX + "recovery.onCorruption";
+    public static final String SNAPSHOT_INTERVAL_MS_KEY = PREFIX + "snapshotIntervalMs";
+
+    /** Largest {@code snapshotIntervalMs}: one day. */
+    static final long MAX_SNAPSHOT_INTERVAL_MS = 86_400_000;
 
     static final long MIN_SEGMENT_SIZE_BYTES = 1L << 10;
     static final long MAX_SEGMENT_SIZE_BYTES = 1L << 40;
@@ -39,7 +43,7 @@ public final class FilePersistenceProvider implements PersistenceProvider {
 
     @Override
     public String description() {
-        return "file: append-only log segments with group commit and fsync = always | interval | never";
+        return "file: append-only log segments with group commit and fsync = always | interval | never, plus snapshots";
     }
 
     @Override
@@ -80,7 +84,13 @@ public final class FilePersistenceProvider implements PersistenceProvider {
             }
         }
         FileLogConfig.OnCorruption onCorruption = oneOf(settings, ON_CORRUPTION_KEY, FileLogConfig.OnCorruption.class);
-        return new FileLogConfig(dir, fsync, intervalMs, segmentBytes, rollAtMidnight, zone, onCorruption);
+        long snapshotIntervalMs = settings.getLong(SNAPSHOT_INTERVAL_MS_KEY);
+        if (snapshotIntervalMs < 0 || snapshotIntervalMs > MAX_SNAPSHOT_INTERVAL_MS) {
+            throw new ConfigException(SNAPSHOT_INTERVAL_MS_KEY, snapshotIntervalMs + " is out of range; allowed: 0 (a"
+                    + " snapshot at shutdown only) or 1 to " + MAX_SNAPSHOT_INTERVAL_MS + " ms");
+        }
+        return new FileLogConfig(dir, fsync, intervalMs, segmentBytes, rollAtMidnight, zone, onCorruption,
+                snapshotIntervalMs);
     }
 
     private static <E extends Enum<E>> E oneOf(Settings settings, String key, Class<E> type) {

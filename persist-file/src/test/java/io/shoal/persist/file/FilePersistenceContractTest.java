@@ -8,10 +8,14 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Nested;
 
-/** The persistence contract, once per fsync policy, with backends created by the provider. */
+/**
+ * The persistence contract, once per fsync policy, with backends created by the provider; with
+ * {@code interval} also with a snapshot every 20 ms, so snapshots run while the tests append.
+ * Every backend writes a snapshot when it is closed.
+ */
 class FilePersistenceContractTest {
 
-    static PersistenceBackend open(Path dir, String fsync) {
+    static PersistenceBackend open(Path dir, String fsync, long snapshotIntervalMs) {
         return new FilePersistenceProvider().create(MapSettings.of(
                 "persist-file.dir", dir.resolve("log").toString(),
                 "persist-file.fsync", fsync,
@@ -19,14 +23,15 @@ class FilePersistenceContractTest {
                 "persist-file.segmentSizeBytes", "16k",
                 "persist-file.rollAtMidnight", true,
                 "persist-file.zone", "UTC",
-                "persist-file.recovery.onCorruption", "fail"));
+                "persist-file.recovery.onCorruption", "fail",
+                "persist-file.snapshotIntervalMs", snapshotIntervalMs));
     }
 
     @Nested
     class Always extends PersistenceBackendContractTest {
         @Override
         protected PersistenceBackend open(Path dir) {
-            return FilePersistenceContractTest.open(dir, "always");
+            return FilePersistenceContractTest.open(dir, "always", 0);
         }
     }
 
@@ -34,7 +39,7 @@ class FilePersistenceContractTest {
     class Interval extends PersistenceBackendContractTest {
         @Override
         protected PersistenceBackend open(Path dir) {
-            return FilePersistenceContractTest.open(dir, "interval");
+            return FilePersistenceContractTest.open(dir, "interval", 20);
         }
     }
 
@@ -42,7 +47,7 @@ class FilePersistenceContractTest {
     class Never extends PersistenceBackendContractTest {
         @Override
         protected PersistenceBackend open(Path dir) {
-            return FilePersistenceContractTest.open(dir, "never");
+            return FilePersistenceContractTest.open(dir, "never", 0);
         }
     }
 }

@@ -34,7 +34,7 @@ class FilePersistenceProviderTest {
         return MapSettings.of("persist-file.dir", dir.resolve("log").toString(), "persist-file.fsync", "always",
                 "persist-file.fsyncIntervalMs", 100, "persist-file.segmentSizeBytes", "64m",
                 "persist-file.rollAtMidnight", true, "persist-file.zone", "UTC",
-                "persist-file.recovery.onCorruption", "fail");
+                "persist-file.recovery.onCorruption", "fail", "persist-file.snapshotIntervalMs", 600000);
     }
 
     @Test
@@ -53,6 +53,8 @@ class FilePersistenceProviderTest {
         assertEquals(64L << 20, config.segmentSizeBytes());
         assertEquals(ZoneId.of("Europe/Paris"), config.zone());
         assertEquals(FileLogConfig.OnCorruption.TRUNCATE, config.onCorruption());
+        assertEquals(600_000, config.snapshotIntervalMs());
+        assertEquals(0, FilePersistenceProvider.config(defaults().with("persist-file.snapshotIntervalMs", 0)).snapshotIntervalMs());
         assertEquals(ZoneId.systemDefault(), FilePersistenceProvider.config(defaults().with("persist-file.zone", "system")).zone());
         new FilePersistenceProvider().create(defaults()).close();
         assertFalse(Files.exists(dir.resolve("log")), "create and close without recover touch no file");
@@ -65,6 +67,8 @@ class FilePersistenceProviderTest {
         "persist-file.zone, Mars/Olympus, system",
         "persist-file.segmentSizeBytes, 100, 1k",
         "persist-file.fsyncIntervalMs, 0, 3600000",
+        "persist-file.snapshotIntervalMs, -1, 86400000",
+        "persist-file.snapshotIntervalMs, 86400001, 0 (a snapshot at shutdown only)",
         "persist-file.dir, ' ', directory",
     })
     void badValuesAreRefusedNamingKeyValueAndWhatIsAllowed(String key, String value, String allowed) {
@@ -81,7 +85,8 @@ class FilePersistenceProviderTest {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         for (String line : new String[] {"persist-file {", "dir = ", "fsync = always", "fsyncIntervalMs = 100",
-            "segmentSizeBytes = 64m", "rollAtMidnight = true", "zone = \"UTC\"", "recovery {", "onCorruption = fail"}) {
+            "segmentSizeBytes = 64m", "rollAtMidnight = true", "zone = \"UTC\"", "recovery {", "onCorruption = fail",
+            "snapshotIntervalMs = 600000"}) {
             assertTrue(text.contains(line), "reference.conf lacks " + line);
         }
     }

@@ -82,6 +82,47 @@ final class Spec {
         return out.toByteArray();
     }
 
+    /** One bucket section of a snapshot (docs/formats.md section 2.3): entries in the given order. */
+    record Section(int bucket, long sequence, List<ChangeRecord> entries) {
+    }
+
+    /** A whole snapshot file of docs/formats.md section 2, with every CRC right. */
+    static byte[] snapshot(long creationTimeMs, long covered, int bucketCount, List<Section> sections) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer h = ByteBuffer.allocate(36);
+        h.put("SHOALSNP".getBytes(StandardCharsets.US_ASCII)).putShort((short) 1).putShort((short) 36)
+                .putLong(creationTimeMs).putLong(covered).putInt(bucketCount);
+        CRC32C crc = new CRC32C();
+        crc.update(h.array(), 0, 32);
+        h.putInt((int) crc.getValue());
+        out.writeBytes(h.array());
+        long records = 0;
+        for (Section section : sections) {
+            ByteBuffer b = ByteBuffer.allocate(20);
+            b.putInt(section.bucket()).putLong(section.sequence()).putInt(section.entries().size());
+            CRC32C sectionCrc = new CRC32C();
+            sectionCrc.update(b.array(), 0, 16);
+            b.putInt((int) sectionCrc.getValue());
+            out.writeBytes(b.array());
+            for (ChangeRecord entry : section.entries()) {
+                out.writeBytes(frame(entry));
+                records++;
+            }
+        }
+        ByteBuffer t = ByteBuffer.allocate(20);
+        t.put("SHOALEND".getBytes(StandardCharsets.US_ASCII)).putInt(sections.size()).putLong(records);
+        out.writeBytes(t.array());
+        CRC32C fileCrc = new CRC32C();
+        byte[] body = out.toByteArray();
+        fileCrc.update(body);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) fileCrc.getValue()).array());
+        return out.toByteArray();
+    }
+
+    static String snapshotName(long covered) {
+        return String.format("snapshot-%016x.snap", covered);
+    }
+
     static String name(long first) {
         return String.format("log-%016x.seg", first);
     }
