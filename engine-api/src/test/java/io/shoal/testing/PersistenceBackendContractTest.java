@@ -367,15 +367,8 @@ public abstract class PersistenceBackendContractTest {
     }
 
     protected static void assertSameRecord(ChangeRecord expected, ChangeRecord actual, String what) {
-        String message = what + ": expected " + expected + " but got " + actual;
-        assertSame(expected.type(), actual.type(), message);
-        assertEquals(expected.mapName(), actual.mapName(), message);
-        assertEquals(expected.bucket(), actual.bucket(), message);
-        assertEquals(expected.sequence(), actual.sequence(), message);
-        assertArrayEquals(expected.key(), actual.key(), message);
-        assertArrayEquals(expected.value(), actual.value(), message);
-        assertEquals(expected.timestampMs(), actual.timestampMs(), message);
-        assertEquals(expected.expiresAtMs(), actual.expiresAtMs(), message);
+        assertSame(expected.type(), actual.type(), what + ": expected " + expected + " but got " + actual);
+        assertSameEntry(expected, actual, what);
     }
 
     /**
