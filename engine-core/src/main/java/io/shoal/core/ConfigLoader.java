@@ -43,9 +43,11 @@ final class ConfigLoader {
             user = user.withFallback(parse("config file " + source.file(),
                     () -> ConfigFactory.parseFile(source.file().toFile(), strict())));
         }
-        // The defaults, with Typesafe's usual system-property overrides; the keys that exist are
-        // read from the reference.conf files alone (system properties would add any name at all).
-        Config reference = ConfigFactory.defaultReference(loader);
+        // The defaults stay unresolved until merged, so that a default such as
+        // `persist-file.dir = ${node.dataDir}/log` follows the user's node.dataDir. System
+        // properties override the defaults, as Typesafe's own loading does. The keys that exist
+        // are read from the reference.conf files alone (system properties would add any name).
+        Config reference = ConfigFactory.systemProperties().withFallback(ConfigFactory.defaultReferenceUnresolved(loader));
         rejectUnknownKeys(user, ConfigFactory.parseResourcesAnySyntax(loader, "reference.conf"));
         try {
             return new TypesafeSettings(user.withFallback(reference).resolve());

@@ -108,4 +108,20 @@ class FileNodeRestartTest {
             }
         }
     }
+
+    @Test
+    void theLogLivesUnderTheNodesDataDirectoryByDefault(@TempDir Path dataDir) throws Exception {
+        ShoalConfig config = ShoalConfig.builder().bucketCount(4).set("persistence", "file")
+                .set("node.dataDir", dataDir.toString()).build();
+        try (ShoalNode node = Shoal.start(config)) {
+            node.map("m", String.class, String.class).put("k", "v");
+        }
+        try (var files = java.nio.file.Files.list(dataDir.resolve("log"))) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".seg")
+                    || f.getFileName().toString().endsWith(".snap")), "log files under node.dataDir/log");
+        }
+        try (ShoalNode node = Shoal.start(config)) {
+            assertEquals("v", node.map("m", String.class, String.class).get("k"));
+        }
+    }
 }
