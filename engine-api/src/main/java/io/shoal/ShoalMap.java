@@ -10,10 +10,12 @@ import java.util.concurrent.ConcurrentMap;
  * an optional expiry time.
  *
  * <p><b>Threading.</b> All methods are thread-safe. Operations on the node's own data run on the
- * calling thread and do not hand off to another thread; each one is atomic per key. The
- * {@code *Async} variants return futures that are already complete for local data; they exist so
- * that code written against them keeps working when the key is owned by another node and the call
- * has to cross the network.
+ * calling thread and do not hand off to another thread; each one is atomic per key. A write
+ * returns once its change is as durable as the node's persistence promises (at once with
+ * {@code persistence = none}). The {@code *Async} variants apply the operation on the calling
+ * thread too, but do not wait for durability: a write's future completes when the change is
+ * durable, a read's future is already complete. They also let code keep working when the key is
+ * owned by another node and the call has to cross the network.
  *
  * <p><b>Errors.</b> {@code null} keys and values are rejected with {@link NullPointerException}. A
  * write that would exceed {@code memory.maxBytes} and cannot evict throws

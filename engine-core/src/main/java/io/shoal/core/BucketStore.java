@@ -292,17 +292,9 @@ final class BucketStore {
             if (e != null) {
                 result.oldFootprint = Footprint.of(key.length, oldValueLength);
                 result.oldExpiresAtMs = oldExpiresAt;
-                storedBytes -= key.length + oldValueLength;
-                if (oldExpiresAt != 0) {
-                    entriesWithExpiry--;
-                }
-            } else {
-                entries++;
+                count(-1, key.length, oldValueLength, oldExpiresAt);
             }
-            storedBytes += key.length + value.length;
-            if (value.expiresAtMs != 0) {
-                entriesWithExpiry++;
-            }
+            count(1, key.length, value.length, value.expiresAtMs);
             sink.applied(map, this, live ? ChangeType.UPDATED : ChangeType.CREATED, seq, key, value, nowMs);
         }
     }
@@ -352,11 +344,7 @@ final class BucketStore {
                 c.writeLock().lock();
                 c.remove(e);
                 long seq = ++sequence;
-                entries--;
-                storedBytes -= key.length + valueLength;
-                if (expiresAt != 0) {
-                    entriesWithExpiry--;
-                }
+                count(-1, key.length, valueLength, expiresAt);
                 result.applied = reported == type;
                 result.existed = !expired;
                 result.version = seq;
@@ -405,21 +393,17 @@ final class BucketStore {
         try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(key)) {
             c.updateLock().lock();
             MapEntry<StoredKey, StoredValue> e = c.entry();
+            int oldValueLength = 0;
+            long oldExpiresAt = 0;
             if (e != null) {
                 Data<StoredValue> d = e.value();
-                int oldValueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
-                if (d.bytes().readLong(d.offset() + ValueLayout.EXPIRES_AT) != 0) {
-                    entriesWithExpiry--;
-                }
-                storedBytes -= key.length + oldValueLength;
-                result.oldFootprint = Footprint.of(key.length, oldValueLength);
-                result.existed = true;
+                oldValueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
+                oldExpiresAt = d.bytes().readLong(d.offset() + ValueLayout.EXPIRES_AT);
             }
             c.writeLock().lock();
             if (value == null) {
                 if (e != null) {
                     c.remove(e);
-                    entries--;
                 }
             } else {
                 value.version = sequence;
@@ -431,15 +415,25 @@ final class BucketStore {
                     c.replaceValue(e, data);
                 } else {
                     c.insert(c.absentEntry(), data);
-                    entries++;
                 }
-                storedBytes += key.length + value.length;
-                if (value.expiresAtMs != 0) {
-                    entriesWithExpiry++;
-                }
+                count(1, key.length, value.length, value.expiresAtMs);
+            }
+            if (e != null) {
+                count(-1, key.length, oldValueLength, oldExpiresAt);
+                result.oldFootprint = Footprint.of(key.length, oldValueLength);
+                result.existed = true;
             }
             this.sequence = sequence;
             result.applied = true;
+        }
+    }
+
+    /** Adds ({@code sign = 1}) or takes away ({@code -1}) one entry from the bucket's counts. */
+    private void count(int sign, int keyLength, int valueLength, long expiresAtMs) {
+        entries += sign;
+        storedBytes += sign * ((long) keyLength + valueLength);
+        if (expiresAtMs != 0) {
+            entriesWithExpiry += sign;
         }
     }
 
