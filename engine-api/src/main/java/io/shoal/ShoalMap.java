@@ -21,8 +21,11 @@ import java.util.concurrent.ConcurrentMap;
  * write that would exceed {@code memory.maxBytes} and cannot evict throws
  * {@link MemoryLimitExceededException}; an oversized key or value throws
  * {@link EntryTooLargeException}; a codec failure throws {@link CodecException}; any call after the
- * node closed throws {@link NodeClosedException}. A failed write has no effect. Async variants
- * report the same exceptions through the returned future instead of throwing.
+ * node closed throws {@link NodeClosedException}. A failed write has no effect, with one exception:
+ * when persistence cannot store a change (disk full), writes throw
+ * {@link StorageUnavailableException}, whose {@link StorageUnavailableException#changeApplied()}
+ * tells whether the write was refused or applied but not yet durable. Async variants report the
+ * same exceptions through the returned future instead of throwing.
  *
  * <p><b>Expiry.</b> An entry whose time to live has run out is never returned, counted by
  * {@link #containsKey} or matched by check-and-set, even before the background sweep reclaims it.

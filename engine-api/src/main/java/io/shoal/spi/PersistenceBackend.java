@@ -40,11 +40,29 @@ public interface PersistenceBackend extends AutoCloseable {
      * Hands over one applied change. Called on the writing thread with the bucket locked: must not
      * block or do I/O on the caller's thread; queue the record and return.
      *
+     * <p>The change is already applied in memory, so a backend must not drop it because of an I/O
+     * error: it keeps the record (and every later one, in order) and retries until it is stored,
+     * completing the future meanwhile with a {@link io.shoal.StorageUnavailableException} whose
+     * {@code changeApplied()} is {@code true}, and refusing new changes through
+     * {@link #checkWritable} until a retry succeeds. Memory and storage never diverge.
+     *
      * @return a future completed when the record is as durable as the backend's policy promises;
-     *     completed exceptionally (with a {@link io.shoal.ShoalException}) if it could not be
-     *     stored. The writer's caller is acknowledged only after it completes.
+     *     completed exceptionally if it could not be stored yet (above) or can never be (a
+     *     {@link io.shoal.ShoalException} naming why, e.g. after {@link #close}). The writer's
+     *     caller is acknowledged only after it completes.
      */
     CompletableFuture<Void> append(ChangeRecord record);
+
+    /**
+     * Refuses new changes while the backend cannot store them. Called on the writing thread before
+     * the engine applies a change (not under the bucket lock), so a refused write changes nothing;
+     * must be cheap (a volatile read). Default: never refuses.
+     *
+     * @throws io.shoal.StorageUnavailableException with {@code changeApplied()} {@code false},
+     *     naming the cause, while earlier records wait for a retry (disk full, I/O error)
+     */
+    default void checkWritable() {
+    }
 
     /**
      * Flushes what was appended and releases files; called on the closing thread. May block.

@@ -2,6 +2,7 @@ package io.shoal.core;
 
 import io.shoal.ChangeType;
 import io.shoal.ShoalException;
+import io.shoal.StorageUnavailableException;
 import io.shoal.Subscription;
 import io.shoal.spi.ChangeRecord;
 import io.shoal.spi.ChangeRecordListener;
@@ -69,6 +70,27 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
             if (!globalListeners.isEmpty()) {
                 droppedForGlobal.incrementAndGet();
             }
+        }
+    }
+
+    /**
+     * Refuses a change before it is applied while persistence cannot store changes.
+     *
+     * @throws io.shoal.StorageUnavailableException then
+     */
+    void checkWritable() {
+        if (persistence != null) {
+            persistence.checkWritable();
+        }
+    }
+
+    /** Whether persistence takes changes now (see {@link #checkWritable}). */
+    boolean writable() {
+        try {
+            checkWritable();
+            return true;
+        } catch (StorageUnavailableException e) {
+            return false;
         }
     }
 

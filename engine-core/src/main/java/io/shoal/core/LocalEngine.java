@@ -122,6 +122,7 @@ final class LocalEngine implements Lifecycle.Component {
     void put(MapHandle map, Scratch s, BucketStore.PutMode mode, long expectedVersion, long ttlMs,
              boolean captureExisting) {
         BucketStore bucket = locate(map, s);
+        changes.checkWritable();
         int valueLength = s.value.length();
         if (valueLength > maxValueBytes) {
             throw new EntryTooLargeException("value of " + valueLength + " bytes for map \"" + map.name
@@ -162,6 +163,7 @@ final class LocalEngine implements Lifecycle.Component {
      */
     void remove(MapHandle map, Scratch s, long expectedVersion, boolean captureRemoved) {
         BucketStore bucket = locate(map, s);
+        changes.checkWritable();
         removeLocated(map, bucket, s, expectedVersion, ChangeType.REMOVED, captureRemoved ? s.existing : null);
     }
 
@@ -249,8 +251,14 @@ final class LocalEngine implements Lifecycle.Component {
         return total;
     }
 
-    /** Removes a key the engine chose itself; returns the bytes freed (0 if it changed or went). */
+    /**
+     * Removes a key the engine chose itself; returns the bytes freed (0 if it changed or went, or
+     * while persistence refuses changes: expiry and eviction wait until it can store them).
+     */
     private int removeBytes(MapHandle map, BucketStore bucket, byte[] key, long version, ChangeType type) {
+        if (!changes.writable()) {
+            return 0;
+        }
         Scratch s = INTERNAL_SCRATCH.get().clearForUse();
         s.key.write(key);
         s.storedKey.set(map.id, s.key.array(), s.key.length());

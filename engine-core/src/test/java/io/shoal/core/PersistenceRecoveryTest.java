@@ -6,6 +6,7 @@ import io.shoal.ShoalEntry;
 import io.shoal.ShoalException;
 import io.shoal.ShoalMap;
 import io.shoal.ShoalNode;
+import io.shoal.StorageUnavailableException;
 import io.shoal.spi.ChangeRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,6 +146,39 @@ class PersistenceRecoveryTest {
         }
         try (ShoalNode node = Shoal.start(config(dir, 4))) {
             assertNull(node.map("m", String.class, String.class).get("k"), "the removal was stored");
+        }
+    }
+
+    @Test
+    void whilePersistenceRefusesChangesWritesFailWithoutEffectAndReadsAreServed(@TempDir Path dir) {
+        try (ShoalNode node = Shoal.start(config(dir, 4))) {
+            ShoalMap<String, String> map = node.map("m", String.class, String.class);
+            long version = map.put("k", "v1");
+            TestPersistenceProvider.unavailableBecause = "No space left on device (test)";
+            try {
+                for (org.junit.jupiter.api.function.Executable write : List.<org.junit.jupiter.api.function.Executable>of(
+                        () -> map.put("k", "v2"), () -> map.put("new", "x"), () -> map.putIfAbsent("new", "x"),
+                        () -> map.replace("k", version, "v3"), () -> map.remove("k"), () -> map.remove("k", version),
+                        () -> map.asMap().put("k", "v4"), () -> map.putAsync("k", "v5").join())) {
+                    Throwable thrown = assertThrows(Throwable.class, write);
+                    StorageUnavailableException refused = assertInstanceOf(StorageUnavailableException.class,
+                            thrown instanceof java.util.concurrent.CompletionException ? thrown.getCause() : thrown);
+                    assertFalse(refused.changeApplied());
+                    assertTrue(refused.getMessage().contains("No space left on device (test)"), refused.getMessage());
+                }
+                assertEquals("v1", map.get("k"));
+                assertEquals(version, map.getEntry("k").version());
+                assertEquals(1, map.size());
+                assertFalse(map.containsKey("new"));
+            } finally {
+                TestPersistenceProvider.unavailableBecause = null;
+            }
+            assertTrue(map.put("k", "v6") > version, "writes are accepted again");
+        }
+        try (ShoalNode node = Shoal.start(config(dir, 4))) {
+            ShoalMap<String, String> map = node.map("m", String.class, String.class);
+            assertEquals("v6", map.get("k"));
+            assertEquals(1, map.size());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.shoal.core;
 
+import io.shoal.StorageUnavailableException;
 import io.shoal.spi.ChangeRecord;
 import io.shoal.spi.PersistenceBackend;
 import io.shoal.spi.PersistenceProvider;
@@ -12,10 +13,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * {@code persistence = test-memory}: the test-jar's {@link InMemoryPersistence} keyed by
  * {@code test.persistence.dir}, replaying everything twice (to check that replay is idempotent) and
- * keeping the {@link PersistenceBackend.StateSource} it is given, for snapshot tests.
+ * keeping the {@link PersistenceBackend.StateSource} it is given, for snapshot tests. While
+ * {@link #unavailableBecause} is set, {@code checkWritable} refuses changes as a full disk would.
  */
 public final class TestPersistenceProvider implements PersistenceProvider {
     static volatile PersistenceBackend.StateSource lastState;
+    static volatile String unavailableBecause;
 
     @Override
     public String name() {
@@ -35,6 +38,14 @@ public final class TestPersistenceProvider implements PersistenceProvider {
             @Override
             public void start(StateSource state) {
                 lastState = state;
+            }
+
+            @Override
+            public void checkWritable() {
+                String why = unavailableBecause;
+                if (why != null) {
+                    throw new StorageUnavailableException("write refused: " + why, false, null);
+                }
             }
 
             @Override

@@ -1,5 +1,6 @@
 package io.shoal.persist.file;
 
+import io.shoal.StorageUnavailableException;
 import io.shoal.spi.ChangeRecord;
 import io.shoal.spi.PersistenceBackend;
 
@@ -48,6 +49,8 @@ import org.jctools.queues.MpscUnboundedArrayQueue;
 final class FileLogBackend implements PersistenceBackend {
     private static final int MAX_BATCH_RECORDS = 4096;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MIN_RETRY_DELAY_MS = 10;
+    private static final long MAX_RETRY_DELAY_MS = 1000;
     private static final System.Logger LOG = System.getLogger(FileLogBackend.class.getName());
 
     private final FileLogConfig config;
@@ -63,7 +66,9 @@ final class FileLogBackend implements PersistenceBackend {
     private volatile boolean stopRequested;
     private volatile boolean writerParked;
     private volatile Thread writerThread;
-    private FileLogWriter writer; // guarded by lifecycle until the writer thread starts, then owned by it
+    // Set under lifecycle by recover, then used by the writer thread; volatile for checkWritable's callers.
+    private volatile FileLogWriter writer;
+    private DirectoryLock directoryLock; // guarded by lifecycle
     private StateSource stateSource;
     private boolean started; // guarded by lifecycle
     private boolean closing; // guarded by lifecycle
@@ -90,9 +95,21 @@ final class FileLogBackend implements PersistenceBackend {
             if (writer != null) {
                 throw new IllegalStateException("recover was already called for " + config.dir());
             }
+            try {
+                Files.createDirectories(config.dir());
+            } catch (IOException e) {
+                throw new PersistenceException("cannot create the log directory " + config.dir() + ": " + e, e);
+            }
+            directoryLock = DirectoryLock.acquire(config.dir());
             SequenceTracker tracker = new SequenceTracker(sink);
-            long next = recoverFiles(tracker);
-            writer = new FileLogWriter(config, channels, clock, fsyncs, next, tracker.sequences);
+            try {
+                long next = recoverFiles(tracker);
+                writer = new FileLogWriter(config, channels, clock, fsyncs, next, tracker.sequences);
+            } catch (RuntimeException e) {
+                directoryLock.close();
+                directoryLock = null;
+                throw e;
+            }
         }
     }
 
@@ -202,7 +219,13 @@ final class FileLogBackend implements PersistenceBackend {
             }
         } else {
             synchronized (lifecycle) {
-                drainAndClose();
+                drainAndClose(new ArrayDeque<>());
+            }
+        }
+        synchronized (lifecycle) {
+            if (directoryLock != null) {
+                directoryLock.close();
+                directoryLock = null;
             }
         }
     }
@@ -266,6 +289,7 @@ final class FileLogBackend implements PersistenceBackend {
     private void runWriter() {
         ArrayDeque<FileLogWriter.Pending> pending = new ArrayDeque<>();
         MessagePassingQueue.Consumer<FileLogWriter.Pending> into = pending::addLast;
+        long retryDelayMs = MIN_RETRY_DELAY_MS;
         while (true) {
             boolean stopping = stopRequested;
             if (pending.isEmpty()) {
@@ -276,16 +300,15 @@ final class FileLogBackend implements PersistenceBackend {
                 continue;
             }
             if (!pending.isEmpty()) {
-                try {
-                    writer.writeBatch(pending);
+                if (writeBatch(pending)) {
+                    retryDelayMs = MIN_RETRY_DELAY_MS;
                     writer.syncIfDue();
-                } catch (RuntimeException unexpected) {
-                    PersistenceException failure = new PersistenceException("cannot append to the log in "
-                            + config.dir() + ": " + unexpected, unexpected);
-                    FileLogWriter.Pending next;
-                    while ((next = pending.pollFirst()) != null) {
-                        next.fail(failure);
-                    }
+                } else if (!stopping) {
+                    holdBack(pending);
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(retryDelayMs));
+                    retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+                } else {
+                    break;
                 }
                 continue;
             }
@@ -299,11 +322,52 @@ final class FileLogBackend implements PersistenceBackend {
             }
             writerParked = false;
         }
-        drainAndClose();
+        drainAndClose(pending);
+    }
+
+    /** One batch; false if the log cannot be written now (the records stay in {@code pending}). */
+    private boolean writeBatch(ArrayDeque<FileLogWriter.Pending> pending) {
+        try {
+            return writer.writeBatch(pending);
+        } catch (RuntimeException unexpected) {
+            PersistenceException failure = new PersistenceException("cannot append to the log in "
+                    + config.dir() + ": " + unexpected, unexpected);
+            FileLogWriter.Pending next;
+            while ((next = pending.pollFirst()) != null) {
+                next.fail(failure);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * While the log cannot be written: every record queued so far joins the held-back ones (their
+     * callers learn at once that the change is not durable yet), and snapshot roll requests fail.
+     */
+    private void holdBack(ArrayDeque<FileLogWriter.Pending> pending) {
+        while (queue.drain(pending::addLast, MAX_BATCH_RECORDS) > 0) {
+            // everything queued behind the held-back records keeps its place after them
+        }
+        StorageUnavailableException why = writer.unavailable();
+        pending.removeIf(p -> {
+            p.fail(why);
+            return p.isRoll();
+        });
+    }
+
+    @Override
+    public void checkWritable() {
+        FileLogWriter current = writer;
+        StorageUnavailableException why = current == null ? null : current.unavailable();
+        if (why != null) {
+            throw new StorageUnavailableException("write refused, nothing was changed: " + why.getCause()
+                    + " (" + config.dir() + "); reads are served, and writes are accepted again once the log"
+                    + " can be written", false, why.getCause());
+        }
     }
 
     /** On the writer thread after it stopped, or on the closing thread if it never started. */
-    private void drainAndClose() {
+    private void drainAndClose(ArrayDeque<FileLogWriter.Pending> pending) {
         if (writer == null) {
             PersistenceException failure = new PersistenceException("the log in " + config.dir()
                     + " was closed before recovery; nothing was written");
@@ -313,7 +377,6 @@ final class FileLogBackend implements PersistenceBackend {
             }
             return;
         }
-        ArrayDeque<FileLogWriter.Pending> pending = new ArrayDeque<>();
         while (true) {
             queue.drain(pending::addLast, MAX_BATCH_RECORDS);
             if (pending.isEmpty()) {
@@ -322,12 +385,21 @@ final class FileLogBackend implements PersistenceBackend {
             while (!pending.isEmpty()) {
                 if (pending.peekFirst().isRoll()) {
                     roll(pending.pollFirst());
-                } else {
-                    writer.writeBatch(pending);
+                } else if (!writeBatch(pending)) {
+                    abandon(pending);
                 }
             }
         }
         writer.close();
+    }
+
+    /** At shutdown, records the log could not take are lost: they were never acknowledged as durable. */
+    private void abandon(ArrayDeque<FileLogWriter.Pending> pending) {
+        holdBack(pending);
+        LOG.log(Level.ERROR, "closing {0} while the log cannot be written ({1}): {2} changes that were applied but"
+                + " never acknowledged as durable are not in the log", config.dir(),
+                writer.unavailable().getCause(), pending.size());
+        pending.clear();
     }
 
     /** On the writer thread: rolls the log for a snapshot. */
@@ -389,7 +461,6 @@ final class FileLogBackend implements PersistenceBackend {
         List<Path> snapshots;
         List<Path> segments;
         try {
-            Files.createDirectories(dir);
             for (Path tmp : FileSnapshot.leftovers(dir)) {
                 LOG.log(Level.INFO, "ignoring {0}: a snapshot interrupted before it was complete", tmp);
             }

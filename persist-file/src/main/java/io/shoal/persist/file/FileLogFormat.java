@@ -22,7 +22,8 @@ final class FileLogFormat {
     static final int FRAME_HEADER_BYTES = 9;
     static final int FIXED_PAYLOAD_BYTES = 30;
     static final int MIN_PAYLOAD_BYTES = FIXED_PAYLOAD_BYTES + 4;
-    static final int MAX_PAYLOAD_BYTES = 64 << 20;
+    /** Room for the engine's largest entry: 64 MiB value, 1 MiB key, 255-byte map name. */
+    static final int MAX_PAYLOAD_BYTES = 66 << 20;
     static final int MAX_MAP_NAME_BYTES = 0xFFFF;
 
     private static final Pattern NAME = Pattern.compile("log-[0-9a-f]{16}\\.seg");

@@ -1,5 +1,6 @@
 package io.shoal.persist.file;
 
+import io.shoal.StorageUnavailableException;
 import io.shoal.spi.ChangeRecord;
 
 import java.io.IOException;
@@ -29,10 +30,11 @@ import java.util.zip.CRC32C;
  * after the write ({@code interval}, with a timed {@code force}; {@code never}).
  *
  * <p>A batch never spans segments: the writer rolls between batches (by size, and at midnight in
- * the configured zone). When a write or fsync fails, the batch's futures fail with a
- * {@link PersistenceException} and the segment is truncated back to where the batch started
- * (reopening it if needed) before anything else is written; until that succeeds every batch fails,
- * and the writer retries with each new batch, so it recovers by itself when the disk does.
+ * the configured zone). When a write or fsync fails (disk full, I/O error), nothing of the batch is
+ * dropped: the records go back to the head of the pending queue, {@link #unavailable()} tells why,
+ * and the segment is truncated back to where the batch started (reopening it if needed) before the
+ * next attempt. The backend retries with backoff, so the log catches up with memory by itself when
+ * the disk does.
  */
 final class FileLogWriter {
     private static final System.Logger LOG = System.getLogger(FileLogWriter.class.getName());
@@ -92,6 +94,7 @@ final class FileLogWriter {
     private boolean needsRepair;
     private boolean unsynced;
     private long lastSyncMs;
+    private volatile StorageUnavailableException unavailable;
 
     FileLogWriter(FileLogConfig config, FileLogChannels channels, Clock clock, AtomicLong fsyncs, long nextRecordNumber) {
         this(config, channels, clock, fsyncs, nextRecordNumber, new BucketSequences());
@@ -109,11 +112,14 @@ final class FileLogWriter {
         this.lastSyncMs = clock.millis();
     }
 
-    /** Writes as much of {@code pending} as belongs in one batch, removing what it handled. */
-    void writeBatch(ArrayDeque<Pending> pending) {
+    /**
+     * Writes as much of {@code pending} as belongs in one batch, removing what it handled. Returns
+     * false if an I/O error stopped it: then the records it took are back at the head of
+     * {@code pending}, in order, for a later call to retry, and {@link #unavailable()} says why.
+     */
+    boolean writeBatch(ArrayDeque<Pending> pending) {
         if (needsRepair && !repair()) {
-            failAll(pending, "the log segment " + segment + " could not be repaired after an earlier I/O error");
-            return;
+            return false;
         }
         try {
             if (channel != null && (segmentBytes >= config.segmentSizeBytes()
@@ -124,8 +130,7 @@ final class FileLogWriter {
                 openSegment();
             }
         } catch (IOException e) {
-            failAll(pending, "cannot create log segment " + segment + ": " + e, e);
-            return;
+            return stalled("cannot create log segment " + segment, e);
         }
         long batchStart = segmentBytes;
         buffer.clear();
@@ -169,10 +174,21 @@ final class FileLogWriter {
             if (!batch.isEmpty() && config.fsync() == FileLogConfig.FsyncPolicy.ALWAYS) {
                 force();
             }
-        } catch (IOException | RuntimeException e) {
-            failBatch("cannot append to log segment " + segment + ": " + e, e);
+        } catch (IOException e) {
+            for (int i = batch.size() - 1; i >= 0; i--) {
+                pending.addFirst(batch.get(i));
+            }
+            batch.clear();
             startRepair(batchStart);
-            return;
+            return stalled("cannot append to log segment " + segment, e);
+        } catch (RuntimeException e) {
+            PersistenceException failure = new PersistenceException("cannot append to log segment " + segment + ": " + e, e);
+            for (Pending failed : batch) {
+                failed.done().completeExceptionally(failure);
+            }
+            batch.clear();
+            startRepair(batchStart);
+            throw e;
         }
         segmentRecords += batch.size();
         nextRecordNumber += batch.size();
@@ -185,6 +201,10 @@ final class FileLogWriter {
             done.done().complete(null);
         }
         batch.clear();
+        if (unavailable != null) {
+            LOG.log(Level.INFO, "the log in {0} is writable again; the records held back are stored", config.dir());
+            unavailable = null;
+        }
         if (rollAfter) {
             try {
                 roll();
@@ -192,6 +212,26 @@ final class FileLogWriter {
                 LOG.log(Level.ERROR, "cannot close log segment " + segment + " while rolling", e);
             }
         }
+        return true;
+    }
+
+    /**
+     * Why the log cannot take records now (the last write failed and has not been retried with
+     * success yet), or {@code null}. Read from any thread.
+     */
+    StorageUnavailableException unavailable() {
+        return unavailable;
+    }
+
+    private boolean stalled(String what, IOException cause) {
+        if (unavailable == null) {
+            LOG.log(Level.ERROR, what + ": " + cause + "; writes are refused and the records held back are retried"
+                    + " until the log can be written again", cause);
+        }
+        unavailable = new StorageUnavailableException(what + ": " + cause + "; the change is applied but not durable"
+                + " yet: the log keeps it and stores it once the disk can take it, unless the node stops first",
+                true, cause);
+        return false;
     }
 
     /**
@@ -200,8 +240,8 @@ final class FileLogWriter {
      * before is in a segment whose number is below it) and the highest sequence per bucket so far.
      */
     RollPoint rollForSnapshot() throws IOException {
-        if (needsRepair && !repair()) {
-            throw new IOException("the log segment " + segment + " could not be repaired after an earlier I/O error");
+        if (needsRepair && !repair() || unavailable != null) {
+            throw new IOException("the log cannot be written now: " + unavailable.getCause());
         }
         if (channel != null && segmentRecords > 0) {
             roll();
@@ -352,7 +392,7 @@ final class FileLogWriter {
                 }
             }
             LOG.log(Level.WARNING, "cannot truncate log segment " + segment + " back to " + segmentBytes
-                    + " bytes yet; appends fail until it can", e);
+                    + " bytes yet; appends wait until it can", e);
             return false;
         }
     }
@@ -366,25 +406,5 @@ final class FileLogWriter {
             }
             channel = null;
         }
-    }
-
-    private void failBatch(String message, Throwable cause) {
-        PersistenceException failure = new PersistenceException(message, cause);
-        for (Pending failed : batch) {
-            failed.done().completeExceptionally(failure);
-        }
-        batch.clear();
-    }
-
-    private static void failAll(ArrayDeque<Pending> pending, String message, Throwable cause) {
-        PersistenceException failure = new PersistenceException(message, cause);
-        Pending next;
-        while ((next = pending.pollFirst()) != null) {
-            next.fail(failure);
-        }
-    }
-
-    private static void failAll(ArrayDeque<Pending> pending, String message) {
-        failAll(pending, message, null);
     }
 }

@@ -2,11 +2,14 @@ package io.shoal.persist.file;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.ChangeType;
+import io.shoal.StorageUnavailableException;
 import io.shoal.spi.ChangeRecord;
 
 import java.io.IOException;
@@ -210,17 +213,10 @@ class FileLogWriterTest {
     }
 
     @Test
-    void anIoErrorFailsTheAppendsInvolvedAndTheLogRecoversByItself() throws Exception {
+    void anIoErrorHoldsTheRecordsBackRefusesNewWritesAndStoresEverythingWhenTheDiskRecovers() throws Exception {
         AtomicBoolean diskFull = new AtomicBoolean();
-        FileLogChannels channels = (path, options) -> new HookedFileChannel(FileChannel.open(path, options),
-                new HookedFileChannel.Hooks() {
-                    @Override
-                    public int beforeWrite(ByteBuffer src) {
-                        return diskFull.get() ? src.remaining() / 2 : src.remaining();
-                    }
-                });
         FileLogConfig config = Spec.config(dir, FileLogConfig.FsyncPolicy.ALWAYS);
-        FileLogBackend backend = new FileLogBackend(config, channels, Clock.systemUTC());
+        FileLogBackend backend = new FileLogBackend(config, halfWritesWhile(diskFull), Clock.systemUTC());
         Spec.recover(backend);
         backend.start(null);
         List<ChangeRecord> records = Spec.records(9);
@@ -228,22 +224,25 @@ class FileLogWriterTest {
         long goodSize = Files.size(segments().get(0));
 
         diskFull.set(true);
-        CompletableFuture<Void> failed = backend.append(records.get(3));
-        ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
-        PersistenceException cause = assertInstanceOf(PersistenceException.class, e.getCause());
-        assertTrue(cause.getMessage().contains(segments().get(0).toString()), cause.getMessage());
+        CompletableFuture<Void> heldBack = backend.append(records.get(3));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> heldBack.get(10, TimeUnit.SECONDS));
+        StorageUnavailableException notDurable = assertInstanceOf(StorageUnavailableException.class, e.getCause());
+        assertTrue(notDurable.changeApplied());
+        assertTrue(notDurable.getMessage().contains(segments().get(0).toString()), notDurable.getMessage());
+        StorageUnavailableException refused = assertThrows(StorageUnavailableException.class, backend::checkWritable);
+        assertFalse(refused.changeApplied());
+        assertTrue(refused.getMessage().contains(dir.toString()), refused.getMessage());
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.size(segments().get(0)) == goodSize);
 
         diskFull.set(false);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(backend::checkWritable);
         appendAll(backend, records.subList(4, 9));
         backend.close();
-        List<ChangeRecord> stored = new ArrayList<>(records.subList(0, 3));
-        stored.addAll(records.subList(4, 9));
-        assertEquals(Spec.describe(stored), Spec.describe(Spec.recoverOnce(config)));
+        assertEquals(Spec.describe(records), Spec.describe(Spec.recoverOnce(config)));
     }
 
     @Test
-    void aFailingSegmentCreationFailsTheAppendsAndIsRetried() throws Exception {
+    void aFailingSegmentCreationHoldsTheRecordBackUntilItCanBeCreated() throws Exception {
         AtomicBoolean failOpen = new AtomicBoolean(true);
         FileLogChannels channels = (path, options) -> {
             if (failOpen.get()) {
@@ -255,14 +254,60 @@ class FileLogWriterTest {
         FileLogBackend backend = new FileLogBackend(config, channels, Clock.systemUTC());
         Spec.recover(backend);
         backend.start(null);
-        CompletableFuture<Void> failed = backend.append(Spec.put(0, 1, "a", "b"));
-        ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
-        assertTrue(e.getCause() instanceof PersistenceException && e.getCause().getMessage().contains(Spec.name(0)),
+        CompletableFuture<Void> heldBack = backend.append(Spec.put(0, 1, "a", "b"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> heldBack.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof StorageUnavailableException && e.getCause().getMessage().contains(Spec.name(0)),
                 String.valueOf(e.getCause()));
         failOpen.set(false);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(backend::checkWritable);
         appendAll(backend, List.of(Spec.put(0, 2, "a", "c")));
         backend.close();
-        assertEquals(Spec.describe(List.of(Spec.put(0, 2, "a", "c"))), Spec.describe(Spec.recoverOnce(config)));
+        assertEquals(Spec.describe(List.of(Spec.put(0, 1, "a", "b"), Spec.put(0, 2, "a", "c"))),
+                Spec.describe(Spec.recoverOnce(config)));
+    }
+
+    @Test
+    void closingWhileTheDiskIsFullEndsAndKeepsWhatWasStored() throws Exception {
+        AtomicBoolean diskFull = new AtomicBoolean();
+        FileLogConfig config = Spec.config(dir, FileLogConfig.FsyncPolicy.ALWAYS);
+        FileLogBackend backend = new FileLogBackend(config, halfWritesWhile(diskFull), Clock.systemUTC());
+        Spec.recover(backend);
+        backend.start(null);
+        List<ChangeRecord> records = Spec.records(4);
+        appendAll(backend, records.subList(0, 2));
+        diskFull.set(true);
+        CompletableFuture<Void> heldBack = backend.append(records.get(2));
+        assertThrows(ExecutionException.class, () -> heldBack.get(10, TimeUnit.SECONDS));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), backend::close);
+        diskFull.set(false);
+        assertEquals(Spec.describe(records.subList(0, 2)), Spec.describe(Spec.recoverOnce(config)));
+    }
+
+    @Test
+    void aSecondBackendOnTheSameDirectoryIsRefusedNamingTheDirectory() {
+        FileLogConfig config = Spec.config(dir, FileLogConfig.FsyncPolicy.NEVER);
+        FileLogBackend first = new FileLogBackend(config);
+        Spec.recover(first);
+        try {
+            FileLogBackend second = new FileLogBackend(config);
+            PersistenceException e = assertThrows(PersistenceException.class, () -> Spec.recover(second));
+            assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("in use"), e.getMessage());
+            assertTrue(e.getMessage().contains(Long.toString(ProcessHandle.current().pid())), e.getMessage());
+        } finally {
+            first.close();
+        }
+        FileLogBackend afterClose = new FileLogBackend(config);
+        Spec.recover(afterClose);
+        afterClose.close();
+    }
+
+    private static FileLogChannels halfWritesWhile(AtomicBoolean diskFull) {
+        return (path, options) -> new HookedFileChannel(FileChannel.open(path, options), new HookedFileChannel.Hooks() {
+            @Override
+            public int beforeWrite(ByteBuffer src) {
+                return diskFull.get() ? src.remaining() / 2 : src.remaining();
+            }
+        });
     }
 
     @Test
