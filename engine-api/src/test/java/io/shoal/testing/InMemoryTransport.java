@@ -86,7 +86,7 @@ public final class InMemoryTransport implements Transport {
         }
         synchronized (this) {
             if (closed) {
-                throw new ShoalException("cannot listen at " + address + ": transport is closed");
+                throw new IllegalStateException("cannot listen at " + address + ": transport is closed");
             }
             MemServer server = network.bind(address, name -> new MemServer(name, handler));
             servers.add(server);
@@ -102,7 +102,7 @@ public final class InMemoryTransport implements Transport {
         synchronized (this) {
             if (closed) {
                 return CompletableFuture.failedFuture(
-                        new ShoalException("cannot connect to " + address + ": transport is closed"));
+                        new IllegalStateException("cannot connect to " + address + ": transport is closed"));
             }
             MemServer server = network.servers.get(address);
             if (server == null) {
@@ -283,6 +283,8 @@ public final class InMemoryTransport implements Transport {
         private volatile Runnable onClosed = () -> clientEndpoints.remove(this);
         /** Set when this side closes because its handler threw; its queued frames are then dropped. */
         private volatile Throwable failure;
+        private volatile int inboundLimitBytes = maxFrameBytes;
+        private final AtomicLong queuedBytes = new AtomicLong();
 
         Endpoint(FrameHandler handler, String remoteAddress, String name) {
             this.handler = handler;
@@ -307,6 +309,8 @@ public final class InMemoryTransport implements Transport {
             byte[] copy = new byte[size];
             frame.duplicate().get(copy);
             CompletableFuture<Void> written = new CompletableFuture<>();
+            queuedBytes.addAndGet(size);
+            written.whenComplete((ignored, failed) -> queuedBytes.addAndGet(-size));
             Link current = link;
             synchronized (current) {
                 if (!current.open) {
@@ -330,6 +334,20 @@ public final class InMemoryTransport implements Transport {
         @Override
         public void close() {
             link.close(this, null);
+        }
+
+        @Override
+        public void limitInboundFrameBytes(int maxBytes) {
+            if (maxBytes < 1 || maxBytes > maxFrameBytes) {
+                throw new IllegalArgumentException("inbound frame limit " + maxBytes + " is outside [1, "
+                        + maxFrameBytes + "]");
+            }
+            inboundLimitBytes = maxBytes;
+        }
+
+        @Override
+        public long queuedBytes() {
+            return queuedBytes.get();
         }
 
         void queueOpen() {
@@ -358,9 +376,10 @@ public final class InMemoryTransport implements Transport {
                 written.completeExceptionally(new ShoalException("connection " + this + " closed with an error", failed));
                 return;
             }
-            if (bytes.length > maxFrameBytes) {
+            int limit = inboundLimitBytes;
+            if (bytes.length > limit) {
                 ShoalException tooLarge = new ShoalException("received a frame of " + bytes.length
-                        + " bytes; this side's maxFrameBytes is " + maxFrameBytes);
+                        + " bytes; this side's limit is " + limit);
                 written.completeExceptionally(tooLarge);
                 link.close(this, tooLarge);
                 return;

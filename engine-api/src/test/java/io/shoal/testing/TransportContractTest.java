@@ -3,6 +3,7 @@ package io.shoal.testing;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.shoal.ShoalException;
 import io.shoal.spi.Connection;
 import io.shoal.spi.FrameHandler;
 import io.shoal.spi.Transport;
@@ -337,11 +339,57 @@ public abstract class TransportContractTest {
         ExecutionException failed = assertThrows(ExecutionException.class,
                 () -> connecting.get(allowed.toMillis(), TimeUnit.MILLISECONDS),
                 "connect to " + address + " after its server closed should fail");
-        assertNotNull(failed.getCause());
+        assertInstanceOf(ShoalException.class, failed.getCause());
+        assertTrue(String.valueOf(failed.getCause().getMessage()).contains(address),
+                "the failure should name " + address + ": " + failed.getCause());
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
         assertTrue(took.compareTo(allowed) <= 0, "connect failed only after " + took);
         assertEquals(0, handler.opens(), "onOpen of a connection that never opened");
         handler.assertNoViolations();
+    }
+
+    @Test
+    void afterCloseListenThrowsAndConnectFailsWithIllegalState() {
+        Transport closed = transport();
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.listen(listenAddress(), new RecordingHandler()));
+        Transport.Server server = transport().listen(listenAddress(), new RecordingHandler());
+        assertInstanceOf(IllegalStateException.class,
+                failure(closed.connect(server.address(), new RecordingHandler(), CONNECT_TIMEOUT)));
+    }
+
+    @Test
+    void aFrameOverTheInboundLimitClosesTheConnectionNamingItsSize() {
+        Pair pair = connectPair();
+        Connection serverSide = pair.serverHandler.awaitOpen();
+        assertThrows(IllegalArgumentException.class, () -> serverSide.limitInboundFrameBytes(0));
+        assertThrows(IllegalArgumentException.class,
+                () -> serverSide.limitInboundFrameBytes(pair.serverTransport.maxFrameBytes() + 1));
+        serverSide.limitInboundFrameBytes(100);
+        complete(pair.client.send(ByteBuffer.wrap(new byte[100])));
+        pair.serverHandler.awaitFrames(1);
+        pair.client.send(ByteBuffer.wrap(new byte[101]));
+        pair.serverHandler.assertClosedOnce();
+        pair.clientHandler.assertClosedOnce();
+        assertEquals(1, pair.serverHandler.frameCount(), "the oversized frame must not be delivered");
+        Throwable cause = pair.serverHandler.closeCause();
+        assertNotNull(cause, "the side that refused the frame closes with a cause");
+        assertTrue(String.valueOf(cause.getMessage()).contains("101"), "the cause should name the size: " + cause);
+        pair.assertNoViolations();
+    }
+
+    @Test
+    void queuedBytesFallBackToZeroOnceFramesAreWritten() {
+        Pair pair = connectPair();
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            sends.add(pair.client.send(ByteBuffer.wrap(new byte[1000])));
+        }
+        assertTrue(pair.client.queuedBytes() >= 0);
+        completeAll(sends);
+        awaiting().alias("queued bytes back to 0").until(() -> pair.client.queuedBytes() == 0);
+        pair.serverHandler.awaitFrames(50);
+        pair.assertNoViolations();
     }
 
     @Test
@@ -543,6 +591,9 @@ public abstract class TransportContractTest {
      * thread, which also sends). Override {@link #received} to act on frames.
      */
     protected static class RecordingHandler extends FrameHandler {
+        public RecordingHandler() {
+        }
+
         private final Thread testThread = Thread.currentThread();
         private final AtomicBoolean inCallback = new AtomicBoolean();
         private final List<byte[]> frames = Collections.synchronizedList(new ArrayList<>());
