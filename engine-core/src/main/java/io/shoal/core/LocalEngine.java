@@ -121,6 +121,16 @@ final class LocalEngine implements Lifecycle.Component {
      */
     void put(MapHandle map, Scratch s, BucketStore.PutMode mode, long expectedVersion, long ttlMs,
              boolean captureExisting) {
+        long nowMs = System.currentTimeMillis();
+        putExpiringAt(map, s, mode, expectedVersion, ttlMs > 0 ? saturatedAdd(nowMs, ttlMs) : 0, nowMs, captureExisting);
+    }
+
+    /**
+     * {@link #put} with an absolute expiry time ({@code 0}: none) instead of a time to live; imports
+     * carry an entry's expiry time over exactly.
+     */
+    void putExpiringAt(MapHandle map, Scratch s, BucketStore.PutMode mode, long expectedVersion, long expiresAtMs,
+                       long nowMs, boolean captureExisting) {
         BucketStore bucket = locate(map, s);
         changes.checkWritable();
         int valueLength = s.value.length();
@@ -131,8 +141,7 @@ final class LocalEngine implements Lifecycle.Component {
         StoredValue value = s.storedValue;
         value.bytes = s.value.array();
         value.length = valueLength;
-        long nowMs = System.currentTimeMillis();
-        value.expiresAtMs = ttlMs > 0 ? saturatedAdd(nowMs, ttlMs) : 0;
+        value.expiresAtMs = expiresAtMs;
         int footprint = Footprint.of(s.key.length(), valueLength);
         BucketStore.WriteResult result = s.result;
         if (!memory.fits(footprint)) {

@@ -1,11 +1,14 @@
 package io.shoal.core;
 
 import io.shoal.Codecs;
+import io.shoal.ImportMode;
 import io.shoal.NodeClosedException;
 import io.shoal.NodeStats;
 import io.shoal.ShoalMap;
 import io.shoal.ShoalNode;
 import io.shoal.Subscription;
+import io.shoal.TransferProgress;
+import io.shoal.TransferSummary;
 import io.shoal.spi.ChangeRecordListener;
 import io.shoal.spi.Codec;
 import io.shoal.spi.Plugin;
@@ -14,6 +17,8 @@ import io.shoal.spi.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -123,6 +128,24 @@ final class ShoalNodeImpl implements ShoalNode {
     public NodeStats stats() {
         return new NodeStats(config.nodeId, config.bucketCount, engine.entries(), memory.usedBytes(),
                 memory.maxBytes(), engine.evictions(), engine.expirations(), changes.droppedTotal(), engine.resizes());
+    }
+
+    @Override
+    public TransferSummary exportMaps(Path file, Collection<String> mapNames, TransferProgress progress) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(mapNames, "mapNames");
+        Objects.requireNonNull(progress, "progress");
+        ensureOpen();
+        return new MapExport(engine, maps).run(file, mapNames, progress);
+    }
+
+    @Override
+    public TransferSummary importMaps(Path file, ImportMode mode, TransferProgress progress) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(progress, "progress");
+        ensureOpen();
+        return new MapImport(engine, maps, config.maxKeyBytes, config.maxValueBytes).run(file, mode, progress);
     }
 
     @Override
