@@ -12,8 +12,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,13 +25,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * Runs a benchmark through JMH and prints a table and one {@code RESULT} line per comparison on
- * stdout; JMH's progress (and the forks' output) goes to stderr. Started by
- * {@code bin/shoal bench map [--quick]}.
+ * Runs a benchmark and prints a table and one {@code RESULT} line per comparison on stdout;
+ * progress goes to stderr. Started by {@code bin/shoal bench <name> [--quick]}. {@code map} runs
+ * through JMH (JMH's progress and the forks' output go to stderr); {@code persist} runs
+ * {@link PersistBench} in this JVM.
  *
- * <p>Each benchmark runs in one forked JVM. The forks get this JVM's {@code --add-*}, {@code -D},
- * {@code -X} and {@code -XX:} options (which {@code bin/shoal} took from {@code bin/jvm.options}
- * and {@code SHOAL_JAVA_OPTS}), and nothing else: no agents or debugger options.
+ * <p>Each JMH benchmark runs in one forked JVM. The forks get this JVM's {@code --add-*},
+ * {@code -D}, {@code -X} and {@code -XX:} options (which {@code bin/shoal} took from
+ * {@code bin/jvm.options} and {@code SHOAL_JAVA_OPTS}), and nothing else: no agents or debugger
+ * options.
  *
  * <p>The exit code is 0 when every benchmark produced a score, whether or not the targets were
  * met (a benchmark reports, it does not judge); 1 when a benchmark failed; 2 for a bad command
@@ -41,17 +46,25 @@ public final class BenchMain {
             "names:",
             "  map      ShoalMap get/put on 1M entries (16-byte keys, 100-byte values), 1 and 2 threads,",
             "           against raw Chronicle Map and ConcurrentHashMap",
+            "  persist  the file log: append under fsync=interval against raw FileChannel writes, group commit",
+            "           under fsync=always against the disk's fsync rate, node recovery against a raw read and",
+            "           raw Chronicle Map inserts; all in one directory of one disk",
             "",
             "options:",
-            "  --quick  short warmup and measurement: about 2.5 minutes on 2 cores instead of 12",
-            "  --gc     also measure allocation per operation (JMH's GC profiler); a diagnostic run",
-            "  --help   show this message");
+            "  --quick    less work: map about 2.5 minutes on 2 cores instead of 12, persist about 1 minute",
+            "             instead of 3.5",
+            "  --gc       map only: also measure allocation per operation (JMH's GC profiler); a diagnostic run",
+            "  --dir DIR  persist only: where to write (a new directory under DIR, deleted at the end);",
+            "             default: java.io.tmpdir. The figures are those of DIR's disk",
+            "  --help     show this message");
 
     private BenchMain() {
     }
 
-    /** What the command line asks for. */
-    record Settings(String name, boolean quick, boolean gcProfiler, boolean help) {
+    static final List<String> NAMES = List.of("map", "persist");
+
+    /** What the command line asks for; {@code dir} is null unless given. */
+    record Settings(String name, boolean quick, boolean gcProfiler, Path dir, boolean help) {
     }
 
     static final class UsageException extends Exception {
@@ -80,6 +93,9 @@ public final class BenchMain {
             out.println(USAGE);
             return 0;
         }
+        if (settings.name().equals("persist")) {
+            return runPersist(settings, out, err);
+        }
         return runMap(settings, out, err);
     }
 
@@ -87,12 +103,20 @@ public final class BenchMain {
         String name = null;
         boolean quick = false;
         boolean gc = false;
-        for (String arg : args) {
+        Path dir = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             switch (arg) {
                 case "--quick" -> quick = true;
                 case "--gc" -> gc = true;
+                case "--dir" -> {
+                    if (i + 1 == args.length) {
+                        throw new UsageException("--dir needs a directory");
+                    }
+                    dir = directory(args[++i]);
+                }
                 case "-h", "--help" -> {
-                    return new Settings(name, quick, gc, true);
+                    return new Settings(name, quick, gc, dir, true);
                 }
                 default -> {
                     if (arg.startsWith("-")) {
@@ -101,17 +125,31 @@ public final class BenchMain {
                     if (name != null) {
                         throw new UsageException("one benchmark name only, got '" + name + "' and '" + arg + "'");
                     }
-                    if (!arg.equals("map")) {
-                        throw new UsageException("unknown benchmark '" + arg + "'; names: map");
+                    if (!NAMES.contains(arg)) {
+                        throw new UsageException("unknown benchmark '" + arg + "'; names: " + String.join(", ", NAMES));
                     }
                     name = arg;
                 }
             }
         }
         if (name == null) {
-            throw new UsageException("no benchmark name given; names: map");
+            throw new UsageException("no benchmark name given; names: " + String.join(", ", NAMES));
         }
-        return new Settings(name, quick, gc, false);
+        if (gc && !name.equals("map")) {
+            throw new UsageException("--gc is an option of bench map only");
+        }
+        if (dir != null && !name.equals("persist")) {
+            throw new UsageException("--dir is an option of bench persist only");
+        }
+        return new Settings(name, quick, gc, dir, false);
+    }
+
+    private static Path directory(String text) throws UsageException {
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            throw new UsageException("--dir '" + text + "' is not a valid path: " + e.getMessage());
+        }
     }
 
     /** This JVM's options that the forks need: module access, properties, heap and VM tuning. */
@@ -156,6 +194,17 @@ public final class BenchMain {
             }
         }
         return order;
+    }
+
+    private static int runPersist(Settings settings, PrintStream out, PrintStream err) {
+        Path parent = settings.dir() != null ? settings.dir() : Path.of(System.getProperty("java.io.tmpdir"));
+        try {
+            return PersistBench.run(settings.quick() ? PersistBench.Scale.QUICK : PersistBench.Scale.FULL, parent, out,
+                    err);
+        } catch (IOException e) {
+            err.println("bench: cannot use " + parent + ": " + e);
+            return 1;
+        }
     }
 
     private static int runMap(Settings settings, PrintStream out, PrintStream err) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -59,11 +60,24 @@ class BenchMainTest {
 
     @Test
     void parsesNameAndOptionsInAnyOrder() throws Exception {
-        assertEquals(new BenchMain.Settings("map", false, false, false), BenchMain.parse(new String[] {"map"}));
-        assertEquals(new BenchMain.Settings("map", true, false, false), BenchMain.parse(new String[] {"map", "--quick"}));
-        assertEquals(new BenchMain.Settings("map", true, true, false),
+        assertEquals(new BenchMain.Settings("map", false, false, null, false), BenchMain.parse(new String[] {"map"}));
+        assertEquals(new BenchMain.Settings("map", true, false, null, false),
+                BenchMain.parse(new String[] {"map", "--quick"}));
+        assertEquals(new BenchMain.Settings("map", true, true, null, false),
                 BenchMain.parse(new String[] {"--gc", "map", "--quick"}));
+        assertEquals(new BenchMain.Settings("persist", true, false, Path.of("/data/bench"), false),
+                BenchMain.parse(new String[] {"--dir", "/data/bench", "persist", "--quick"}));
         assertThrows(BenchMain.UsageException.class, () -> BenchMain.parse(new String[] {"map", "-q"}));
+    }
+
+    @Test
+    void optionsOfTheOtherBenchmarkAreRefused() {
+        assertEquals(2, run("persist", "--gc"));
+        assertTrue(err().contains("--gc is an option of bench map only"), err());
+        assertEquals(2, run("map", "--dir", "/tmp"));
+        assertTrue(err().contains("--dir is an option of bench persist only"), err());
+        assertEquals(2, run("persist", "--dir"));
+        assertTrue(err().contains("--dir needs a directory"), err());
     }
 
     @Test
