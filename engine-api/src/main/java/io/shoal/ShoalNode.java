@@ -44,6 +44,19 @@ public interface ShoalNode extends AutoCloseable {
     NodeStats stats();
 
     /**
+     * The address remote clients connect to, speaking the wire protocol of {@code docs/protocol.md}:
+     * {@code server.advertisedAddress} if set, else, for {@code transport = tcp}, {@code host:port}
+     * of the listening socket ({@code server.host}, {@code server.port}), with an ephemeral port
+     * ({@code server.port = 0}) resolved to the one bound. The node listens from early in its start
+     * (clients that connect while it recovers its data wait for it) until {@link #close()}, which
+     * says GOODBYE to every client first.
+     *
+     * @return the address, or empty with {@code transport = none} (the default), where the node
+     *     serves only callers in this process
+     */
+    java.util.Optional<String> serverAddress();
+
+    /**
      * Writes the entries of the given maps to {@code file}, in the portable, versioned export format
      * of {@code docs/formats.md} (section 3): each entry's map name, key and value bytes, expiry
      * time and timestamp. Entries whose expiry time has passed are left out and counted.

@@ -24,6 +24,7 @@ final class EngineConfig {
     final int evictionSampleSize;
     final String eviction;
     final String persistence;
+    final String transport;
     final long sweepIntervalMs;
     final int eventQueueCapacity;
     final List<String> kryoClasses;
@@ -48,6 +49,7 @@ final class EngineConfig {
         evictionSampleSize = s.getInt("memory.evictionSampleSize", 1, 64);
         eviction = nonBlank(s, "eviction");
         persistence = nonBlank(s, "persistence");
+        transport = nonBlank(s, "transport");
         sweepIntervalMs = s.getLong("expiry.sweepIntervalMs", 10, 3_600_000);
         eventQueueCapacity = s.getInt("events.queueCapacity", 16, 1 << 24);
         kryoClasses = List.copyOf(s.getStringList("codec.kryo.classes"));

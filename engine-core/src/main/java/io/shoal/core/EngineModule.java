@@ -10,6 +10,8 @@ import io.shoal.spi.PersistenceProvider;
 import io.shoal.spi.Plugin;
 import io.shoal.spi.PluginProvider;
 import io.shoal.spi.Settings;
+import io.shoal.spi.Transport;
+import io.shoal.spi.TransportProvider;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -101,12 +103,31 @@ final class EngineModule extends AbstractModule {
         return new ExpirySweeper(engine, maps, config.sweepIntervalMs);
     }
 
+    /**
+     * The protocol server, or null when {@code transport = none}. The server's settings are
+     * validated either way; the transport only reads its settings here and opens nothing.
+     */
+    @Provides
+    @Singleton
+    ServerHolder server(EngineConfig config, Settings s, LocalEngine engine, MapRegistry maps, MemoryGovernor memory,
+                        ChangeBus changes) {
+        Transport transport = registry("transport", TransportProvider.class).select("transport", config.transport).create(s);
+        boolean none = transport instanceof NoTransport;
+        ServerConfig serverConfig = ServerConfig.conclude(s, config, config.transport, none ? 0 : transport.maxFrameBytes());
+        if (none) {
+            return new ServerHolder(null);
+        }
+        return new ServerHolder(new ProtocolServer(serverConfig, config, config.transport, transport, engine, maps,
+                () -> ShoalNodeImpl.stats(config, engine, memory, changes)));
+    }
+
     @Provides
     @Singleton
     ShoalNodeImpl node(EngineConfig config, Settings s, LocalEngine engine, PersistenceLink persistence,
                        ChangeBus changes, ExpirySweeper sweeper, MapRegistry maps, MemoryGovernor memory,
-                       KryoCodecs kryo, List<Plugin> plugins) {
-        return new ShoalNodeImpl(config, s, engine, persistence, changes, sweeper, maps, memory, kryo, plugins);
+                       KryoCodecs kryo, List<Plugin> plugins, ServerHolder server) {
+        return new ShoalNodeImpl(config, s, engine, persistence, changes, sweeper, maps, memory, kryo, plugins,
+                server.server());
     }
 
     private static <P extends io.shoal.spi.NamedProvider<?>> ProviderRegistry<P> registry(String kind, Class<P> type) {
@@ -120,5 +141,9 @@ final class EngineModule extends AbstractModule {
 
     /** Guice cannot bind null; this carries the optional backend. */
     record PersistenceHolder(PersistenceBackend backend) {
+    }
+
+    /** Guice cannot bind null; this carries the optional protocol server. */
+    record ServerHolder(ProtocolServer server) {
     }
 }

@@ -8,8 +8,12 @@ import io.shoal.spi.Codec;
 
 import java.util.Arrays;
 
-/** A typed listener of one map, with its filter (all keys, one key, or a key prefix). */
-final class ListenerRegistration {
+/**
+ * A typed listener of one map, with its filter (all keys, one key, or a key prefix). Subclasses
+ * built with {@link #ListenerRegistration(Filter, byte[])} take the raw records instead (the
+ * protocol server's remote subscriptions) and override {@link #deliver} and {@link #dropped}.
+ */
+class ListenerRegistration {
     enum Filter { ALL, KEY, PREFIX }
 
     private final Filter filter;
@@ -17,6 +21,15 @@ final class ListenerRegistration {
     private final ChangeListener<Object, Object> listener;
     private final Codec<Object> keyCodec;
     private final Codec<Object> valueCodec;
+
+    /** For a subclass that overrides {@link #deliver} and {@link #dropped}. */
+    ListenerRegistration(Filter filter, byte[] keyBytes) {
+        this.filter = filter;
+        this.keyBytes = keyBytes;
+        this.listener = null;
+        this.keyCodec = null;
+        this.valueCodec = null;
+    }
 
     @SuppressWarnings("unchecked")
     <K, V> ListenerRegistration(Filter filter, byte[] keyBytes, ChangeListener<K, V> listener, Codec<K> keyCodec,
@@ -28,7 +41,7 @@ final class ListenerRegistration {
         this.valueCodec = (Codec<Object>) valueCodec;
     }
 
-    boolean matches(byte[] key) {
+    final boolean matches(byte[] key) {
         return switch (filter) {
             case ALL -> true;
             case KEY -> Arrays.equals(key, keyBytes);

@@ -21,11 +21,12 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * The node: owns the lifecycle (stores, persistence, change bus, expiry sweep, then plugins) and
- * hands out typed map views.
+ * The node: owns the lifecycle (stores, the protocol server's listener, persistence, change bus,
+ * expiry sweep, plugins, then the server's serving) and hands out typed map views.
  */
 final class ShoalNodeImpl implements ShoalNode {
     private static final Logger LOG = LoggerFactory.getLogger(ShoalNodeImpl.class);
@@ -40,12 +41,14 @@ final class ShoalNodeImpl implements ShoalNode {
     private final MemoryGovernor memory;
     private final KryoCodecs kryo;
     private final List<Plugin> plugins;
+    /** Null with {@code transport = none}. */
+    private final ProtocolServer server;
     private final Lifecycle lifecycle = new Lifecycle();
     private volatile boolean closed;
 
     ShoalNodeImpl(EngineConfig config, Settings settings, LocalEngine engine, PersistenceLink persistence,
                   ChangeBus changes, ExpirySweeper sweeper, MapRegistry maps, MemoryGovernor memory, KryoCodecs kryo,
-                  List<Plugin> plugins) {
+                  List<Plugin> plugins, ProtocolServer server) {
         this.config = config;
         this.settings = settings;
         this.engine = engine;
@@ -56,12 +59,16 @@ final class ShoalNodeImpl implements ShoalNode {
         this.memory = memory;
         this.kryo = kryo;
         this.plugins = plugins;
+        this.server = server;
     }
 
     void start() {
         // Stores first, then recovery into them, then events and the sweep; stopped in reverse, so
-        // persistence closes (and may snapshot) while the stores are still open.
-        lifecycle.start(List.of(engine, persistence, changes, sweeper));
+        // persistence closes (and may snapshot) while the stores are still open. The protocol
+        // server listens before recovery (clients may connect; their requests wait) and serves once
+        // everything, plugins included, has started; it stops first, saying GOODBYE to clients.
+        lifecycle.start(server == null ? List.of(engine, persistence, changes, sweeper)
+                : List.of(engine, server.listening(), persistence, changes, sweeper));
         PluginContext context = new PluginContext() {
             @Override
             public ShoalNode node() {
@@ -91,8 +98,12 @@ final class ShoalNodeImpl implements ShoalNode {
                 }
             });
         }
-        LOG.info("node {} started: {} buckets, memory.maxBytes={}, eviction={}, plugins={}", config.nodeId,
-                config.bucketCount, config.maxMemoryBytes, config.eviction, config.plugins);
+        if (server != null) {
+            lifecycle.start(server.serving());
+        }
+        LOG.info("node {} started: {} buckets, memory.maxBytes={}, eviction={}, plugins={}, server={}", config.nodeId,
+                config.bucketCount, config.maxMemoryBytes, config.eviction, config.plugins,
+                server == null ? "none" : server.address());
     }
 
     @Override
@@ -126,8 +137,17 @@ final class ShoalNodeImpl implements ShoalNode {
 
     @Override
     public NodeStats stats() {
+        return stats(config, engine, memory, changes);
+    }
+
+    static NodeStats stats(EngineConfig config, LocalEngine engine, MemoryGovernor memory, ChangeBus changes) {
         return new NodeStats(config.nodeId, config.bucketCount, engine.entries(), memory.usedBytes(),
                 memory.maxBytes(), engine.evictions(), engine.expirations(), changes.droppedTotal(), engine.resizes());
+    }
+
+    @Override
+    public Optional<String> serverAddress() {
+        return server == null ? Optional.empty() : Optional.ofNullable(server.address());
     }
 
     @Override
