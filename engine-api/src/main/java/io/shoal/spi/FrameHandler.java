@@ -26,6 +26,16 @@ public abstract class FrameHandler {
     public void onFrame(Connection connection, ByteBuffer frame) {
     }
 
+    /**
+     * The peer declared a frame larger than this side accepts (the transport's
+     * {@link Transport#maxFrameBytes()} or {@link Connection#limitInboundFrameBytes}). Nothing of it
+     * was buffered and no later frame is delivered. Frames sent from this call are written before
+     * the transport closes the connection, so a protocol can tell the peer why; then
+     * {@link #onClose} follows with a cause naming the size and the limit. Default: nothing.
+     */
+    public void onFrameTooLarge(Connection connection, long declaredBytes, int limitBytes) {
+    }
+
     /** The connection closed; {@code cause} is {@code null} for an orderly close. */
     public void onClose(Connection connection, Throwable cause) {
     }

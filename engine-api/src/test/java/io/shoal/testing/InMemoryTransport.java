@@ -381,6 +381,12 @@ public final class InMemoryTransport implements Transport {
                 ShoalException tooLarge = new ShoalException("received a frame of " + bytes.length
                         + " bytes; this side's limit is " + limit);
                 written.completeExceptionally(tooLarge);
+                failure = tooLarge; // later frames are dropped
+                try {
+                    handler.onFrameTooLarge(this, bytes.length, limit);
+                } catch (RuntimeException | Error e) {
+                    tooLarge.addSuppressed(e);
+                }
                 link.close(this, tooLarge);
                 return;
             }

@@ -360,7 +360,15 @@ public abstract class TransportContractTest {
 
     @Test
     void aFrameOverTheInboundLimitClosesTheConnectionNamingItsSize() {
-        Pair pair = connectPair();
+        java.util.concurrent.atomic.AtomicLong declared = new java.util.concurrent.atomic.AtomicLong();
+        Pair pair = connectPair(new RecordingHandler() {
+            @Override
+            public void onFrameTooLarge(Connection connection, long declaredBytes, int limitBytes) {
+                declared.set(declaredBytes);
+                connection.send(ByteBuffer.wrap(("too large: " + declaredBytes + " > " + limitBytes)
+                        .getBytes(StandardCharsets.UTF_8)));
+            }
+        });
         Connection serverSide = pair.serverHandler.awaitOpen();
         assertThrows(IllegalArgumentException.class, () -> serverSide.limitInboundFrameBytes(0));
         assertThrows(IllegalArgumentException.class,
@@ -372,6 +380,10 @@ public abstract class TransportContractTest {
         pair.serverHandler.assertClosedOnce();
         pair.clientHandler.assertClosedOnce();
         assertEquals(1, pair.serverHandler.frameCount(), "the oversized frame must not be delivered");
+        assertEquals(101, declared.get(), "onFrameTooLarge names the declared size");
+        assertEquals(List.of("too large: 101 > 100"), pair.clientHandler.frames().stream()
+                .map(f -> new String(f, StandardCharsets.UTF_8)).toList(),
+                "what onFrameTooLarge sends reaches the peer before the close");
         Throwable cause = pair.serverHandler.closeCause();
         assertNotNull(cause, "the side that refused the frame closes with a cause");
         assertTrue(String.valueOf(cause.getMessage()).contains("101"), "the cause should name the size: " + cause);

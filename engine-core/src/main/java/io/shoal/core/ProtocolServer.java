@@ -293,6 +293,14 @@ final class ProtocolServer extends FrameHandler {
     }
 
     @Override
+    public void onFrameTooLarge(Connection connection, long declaredBytes, int limitBytes) {
+        ServerSession session = sessions.get(connection);
+        if (session != null) {
+            session.frameTooLarge(declaredBytes, limitBytes);
+        }
+    }
+
+    @Override
     public void onClose(Connection connection, Throwable cause) {
         ServerSession session = sessions.remove(connection);
         if (session != null) {

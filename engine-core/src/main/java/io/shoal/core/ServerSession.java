@@ -211,6 +211,13 @@ final class ServerSession {
         }
     }
 
+    /** The transport refused a frame by its declared length; on the I/O thread, before it closes. */
+    void frameTooLarge(long declaredBytes, int limitBytes) {
+        closeWithError(0, 0, ErrorCode.FRAME_TOO_LARGE, "frame of " + declaredBytes + " bytes is larger than the "
+                + limitBytes + " bytes allowed " + (state.get() < READY ? "before the connection is READY" : "by this node"),
+                CLOSING);
+    }
+
     private void frameTooLarge(ByteBuffer frame) {
         int opcode = 0;
         int requestId = 0;

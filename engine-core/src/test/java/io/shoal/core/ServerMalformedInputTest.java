@@ -194,10 +194,12 @@ class ServerMalformedInputTest {
     }
 
     @Test
-    void aFrameOverTheLimitBeforeReadyIsCutOffByTheTransport() {
+    void aFrameOverTheLimitBeforeReadyIsRefusedByItsLengthWithFrameTooLarge() {
         try (RawSocket socket = RawSocket.connect(address())) {
             socket.writeRaw(ByteBuffer.allocate(4 + 1025).putInt(1025).array());
-            socket.expectClosed(); // the TCP transport refuses it by its length, before the node sees it
+            ErrorReply error = socket.expectErrorAndClose(ErrorCode.FRAME_TOO_LARGE);
+            assertEquals(0, error.opcode(), "refused by its length: the header was never read");
+            assertTrue(error.message().contains("1025") && error.message().contains("1024"), error.message());
         }
         try (RawSocket socket = RawSocket.connect(address())) {
             // exactly 1,024 bytes is allowed
@@ -231,19 +233,21 @@ class ServerMalformedInputTest {
     }
 
     @Test
-    void aFrameOverMaxFrameBytesAfterReadyIsCutOff() {
+    void aFrameOverMaxFrameBytesAfterReadyGetsFrameTooLarge() {
         try (RawSocket socket = RawSocket.connect(address())) {
             socket.hello();
             socket.writeRaw(ByteBuffer.allocate(4).putInt((16 << 20) + 1).array());
-            socket.expectClosed();
+            ErrorReply error = socket.expectErrorAndClose(ErrorCode.FRAME_TOO_LARGE);
+            assertTrue(error.message().contains(Integer.toString((16 << 20) + 1)), error.message());
         }
     }
 
     @Test
-    void aHugeLengthPrefixIsCutOff() {
+    void aHugeLengthPrefixGetsFrameTooLarge() {
         try (RawSocket socket = RawSocket.connect(address())) {
             socket.writeRaw(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3});
-            socket.expectClosed();
+            ErrorReply error = socket.expectErrorAndClose(ErrorCode.FRAME_TOO_LARGE);
+            assertTrue(error.message().contains("4294967295"), error.message());
         }
     }
 

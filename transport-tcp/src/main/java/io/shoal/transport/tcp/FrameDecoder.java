@@ -32,6 +32,19 @@ final class FrameDecoder extends ByteToMessageDecoder {
         maxFrameBytes = maxBytes;
     }
 
+    /** A declared length over the limit; the connection closes after the handler has been told. */
+    static final class FrameTooLargeException extends ShoalException {
+        private static final long serialVersionUID = 1L;
+        final long declaredBytes;
+        final int limitBytes;
+
+        FrameTooLargeException(String message, long declaredBytes, int limitBytes) {
+            super(message);
+            this.declaredBytes = declaredBytes;
+            this.limitBytes = limitBytes;
+        }
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {
@@ -45,9 +58,9 @@ final class FrameDecoder extends ByteToMessageDecoder {
         int limit = maxFrameBytes;
         if (length > limit) {
             failed = true;
-            throw new ShoalException(TcpTransport.describe(ctx.channel().remoteAddress()) + " declared a frame of "
-                    + length + " bytes (0x" + Long.toHexString(length) + "); this side's limit is "
-                    + limit + " bytes; closing the connection");
+            throw new FrameTooLargeException(TcpTransport.describe(ctx.channel().remoteAddress())
+                    + " declared a frame of " + length + " bytes (0x" + Long.toHexString(length) + "); this side's limit is "
+                    + limit + " bytes; closing the connection", length, limit);
         }
         if (in.readableBytes() - LENGTH_PREFIX_BYTES < length) {
             return;

@@ -269,7 +269,20 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // The decoder wraps what it throws; report the frame-length error itself.
-        fail(cause instanceof DecoderException && cause.getCause() instanceof ShoalException ? cause.getCause() : cause);
+        Throwable reported = cause instanceof DecoderException && cause.getCause() instanceof ShoalException
+                ? cause.getCause() : cause;
+        if (reported instanceof FrameDecoder.FrameTooLargeException tooLarge && opened && failure == null) {
+            failure = tooLarge;
+            try {
+                handler.onFrameTooLarge(this, tooLarge.declaredBytes, tooLarge.limitBytes);
+            } catch (RuntimeException | Error e) {
+                tooLarge.addSuppressed(e);
+            }
+            closeRequested = true;
+            closeAfterQueuedFrames(); // what the handler sent goes out first
+            return;
+        }
+        fail(reported);
     }
 
     @Override
