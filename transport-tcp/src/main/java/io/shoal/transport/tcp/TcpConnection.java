@@ -34,8 +34,10 @@ import java.util.function.Consumer;
  * runs from {@code channelInactive}, which Netty fires once, after every frame decoded before it.
  * All of that runs on the channel's event loop, so the event-loop-only fields need no locking.
  *
- * <p>Outbound: {@link #send} copies the frame once into a pooled buffer behind its length prefix
- * and queues it on a lock-free queue; one drain task per burst (the {@code drainScheduled} flag)
+ * <p>Outbound: {@link #send} copies the frame once into a pooled buffer behind its length prefix.
+ * Called by a handler while a read batch is being delivered (a reply), with nothing queued from
+ * other threads, it writes the frame at once and the batch's {@code channelReadComplete} flushes
+ * every such reply with one system call. Otherwise it queues the frame on a lock-free queue; one drain task per burst (the {@code drainScheduled} flag)
  * writes everything queued and flushes once, so a burst of sends from any threads costs one task
  * and one gathering write. The flag is cleared before the queue is read, so a send that saw it set
  * has queued its frame before the drain reads the queue. Frames that can no longer be written are
@@ -69,6 +71,8 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
     private volatile boolean closeRequested;
     private volatile boolean terminated;
     // Event loop only:
+    private boolean reading;
+    private boolean flushAfterRead;
     private boolean opened;
     private Throwable failure;
 
@@ -117,6 +121,12 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
         frame.position(position);
         FrameWrite write = new FrameWrite(this, encoded);
         queuedBytes.addAndGet(encoded.readableBytes());
+        if (reading && pending.isEmpty() && channel.eventLoop().inEventLoop()) {
+            // A reply from a handler: written now, flushed once when this read batch ends.
+            channel.write(write.takeFrame(), channel.newPromise().addListener(write));
+            flushAfterRead = true;
+            return write;
+        }
         pending.offer(write);
         if (terminated) {
             failPending();
@@ -188,6 +198,10 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
 
     private void drain() {
         drainScheduled.set(false);
+        if (flushAfterRead) { // frames written directly by a handler; keep them ahead of the queued ones
+            flushAfterRead = false;
+            channel.flush();
+        }
         int written = 0;
         FrameWrite write;
         while (written < MAX_FRAMES_PER_DRAIN && (write = pending.poll()) != null) {
@@ -253,7 +267,18 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Connec
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        if (flushAfterRead) {
+            flushAfterRead = false;
+            channel.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         ByteBuf frame = (ByteBuf) msg;
         try {
             if (opened && failure == null) {
