@@ -89,7 +89,7 @@ final class MapReport {
         }
 
         boolean targetMet() {
-            return measured() && hasTarget() && ratio() >= comparison.target();
+            return measured() && hasTarget() && ResultLines.met(ratio(), comparison.target());
         }
     }
 
@@ -139,18 +139,10 @@ final class MapReport {
 
     static String resultLine(Outcome o) {
         Comparison c = o.comparison();
-        StringBuilder line = new StringBuilder("RESULT ").append(c.name()).append(' ');
-        if (o.measured()) {
-            line.append(String.format(Locale.ROOT, "%.3f (%.0f vs %.0f %s)", o.ratio(), o.ours().opsPerSecond(),
-                    o.peer().opsPerSecond(), UNIT));
-        } else {
-            line.append("n/a (no score for ").append(o.ours() == null ? c.ours() : c.peer()).append(')');
-        }
-        if (o.hasTarget()) {
-            line.append(" target>=").append(formatTarget(c.target())).append(' ')
-                    .append(!o.measured() ? "unknown" : o.targetMet() ? "met" : "missed");
-        }
-        return line.toString();
+        String details = o.measured()
+                ? String.format(Locale.ROOT, "%.0f vs %.0f %s", o.ours().opsPerSecond(), o.peer().opsPerSecond(), UNIT)
+                : "no score for " + (o.ours() == null ? c.ours() : c.peer());
+        return ResultLines.line(c.name(), o.measured(), o.ratio(), details, c.target());
     }
 
     List<String> resultLines() {
@@ -207,14 +199,10 @@ final class MapReport {
                 }
             }
         }
-        return "targets met: " + met + " of " + withTarget + (unknown > 0 ? " (" + unknown + " not measured)" : "");
+        return ResultLines.targetSummary(withTarget, met, unknown);
     }
 
     private static Comparison vs(String name, String op, int threads, Subject peer, int peerThreads, double target) {
         return new Comparison(name, new Case(Subject.SHOAL, op, threads), new Case(peer, op, peerThreads), target);
-    }
-
-    private static String formatTarget(double target) {
-        return target == Math.rint(target) ? String.valueOf((long) target) : String.valueOf(target);
     }
 }

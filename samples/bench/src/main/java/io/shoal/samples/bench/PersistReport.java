@@ -109,7 +109,7 @@ final class PersistReport {
         }
 
         boolean targetMet() {
-            return measured() && comparison.hasTarget() && ratio() >= comparison.target();
+            return measured() && comparison.hasTarget() && ResultLines.met(ratio(), comparison.target());
         }
     }
 
@@ -130,26 +130,20 @@ final class PersistReport {
 
     String resultLine(Outcome o) {
         Comparison c = o.comparison();
-        StringBuilder line = new StringBuilder("RESULT ").append(c.name()).append(' ');
+        String details;
         if (o.measured()) {
             Subject peer = o.peer();
-            String figures = c.ours().unit.equals(peer.unit)
+            details = c.ours().unit.equals(peer.unit)
                     ? String.format(Locale.ROOT, "%.0f vs %.0f %s", o.ours(), o.peerScore(), peer.unit)
                     : String.format(Locale.ROOT, "%.0f %s vs %.0f %s", o.ours(), c.ours().unit, o.peerScore(),
                             peer.unit);
-            line.append(String.format(Locale.ROOT, "%.3f (", o.ratio())).append(figures);
             if (c.peers().size() > 1) {
-                line.append("; slower: ").append(peer.label);
+                details += "; slower: " + peer.label;
             }
-            line.append(')');
         } else {
-            line.append("n/a (").append(whyNotMeasured(o)).append(')');
+            details = whyNotMeasured(o);
         }
-        if (c.hasTarget()) {
-            line.append(" target>=").append(formatTarget(c.target())).append(' ')
-                    .append(!o.measured() ? "unknown" : o.targetMet() ? "met" : "missed");
-        }
-        return line.toString();
+        return ResultLines.line(c.name(), o.measured(), o.ratio(), details, c.target());
     }
 
     List<String> resultLines() {
@@ -176,7 +170,7 @@ final class PersistReport {
                 }
             }
         }
-        return "targets met: " + met + " of " + withTarget + (unknown > 0 ? " (" + unknown + " not measured)" : "");
+        return ResultLines.targetSummary(withTarget, met, unknown);
     }
 
     /** One row per measured subject: median, lowest and highest round, unit; byte rates also in records/s. */
@@ -207,9 +201,5 @@ final class PersistReport {
                     .map(p -> p.label).toList());
         }
         return o.peer().label + " scored 0";
-    }
-
-    private static String formatTarget(double target) {
-        return target == Math.rint(target) ? String.valueOf((long) target) : String.valueOf(target);
     }
 }

@@ -67,7 +67,18 @@ class BenchMainTest {
                 BenchMain.parse(new String[] {"--gc", "map", "--quick"}));
         assertEquals(new BenchMain.Settings("persist", true, false, Path.of("/data/bench"), false),
                 BenchMain.parse(new String[] {"--dir", "/data/bench", "persist", "--quick"}));
+        assertEquals(new BenchMain.Settings("remote", true, false, null, false),
+                BenchMain.parse(new String[] {"remote", "--quick"}));
         assertThrows(BenchMain.UsageException.class, () -> BenchMain.parse(new String[] {"map", "-q"}));
+    }
+
+    @Test
+    void usageNamesEveryBenchmark() {
+        for (String name : BenchMain.NAMES) {
+            assertTrue(BenchMain.USAGE.contains("  " + name + " "), name);
+        }
+        assertEquals(2, run("remote", "--gc"));
+        assertTrue(err().contains("--gc is an option of bench map only"), err());
     }
 
     @Test
