@@ -31,4 +31,15 @@ public abstract class ChangeListener<K, V> {
      */
     public void onEventsDropped(long count) {
     }
+
+    /**
+     * An unknown number of events (possibly none) may have been missed, and the listener's view may
+     * be stale until it re-reads. A remote client ({@code io.shoal.client.ShoalClient}) calls this
+     * after it lost its connection and subscribed again, on the same node or another one: it cannot
+     * know what changed in between. Called on the thread that delivers the listener's events,
+     * before the first event that follows the gap. In-process listeners never get it. Default:
+     * nothing.
+     */
+    public void onEventsMissed() {
+    }
 }

@@ -61,11 +61,19 @@ class PluginLifecycleTest extends PluginContractTest {
 
     @Test
     void aPluginThatFailsToStartStopsTheNodeStartAndWhatAlreadyStarted() {
+        java.util.Set<Thread> before = shoalThreads();
         ShoalException e = assertThrows(ShoalException.class, () -> Shoal.start(ShoalConfig.builder().bucketCount(4)
                 .plugins("recording-a", "recording-failing").build()));
         assertTrue(e.getMessage().contains("refuses to start"), e.getMessage());
         assertEquals(List.of("start recording-a", "start recording-failing", "stop recording-a"), RecordingPlugin.LIFECYCLE);
-        await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.isAlive() && t.getName().startsWith("shoal-")));
+        await().alias("the failed node's threads end").atMost(Duration.ofSeconds(5))
+                .until(() -> before.containsAll(shoalThreads()));
+    }
+
+    /** Live threads of Shoal's, by name; other tests' nodes may still be running. */
+    private static java.util.Set<Thread> shoalThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("shoal-"))
+                .collect(java.util.stream.Collectors.toSet());
     }
 }
