@@ -13,7 +13,7 @@ import java.util.List;
 @Command(name = "export", sortOptions = false,
         description = "Write maps of a stopped node to a portable export file (format: docs/formats.md section 3). "
                 + "The file appears complete or not at all.")
-final class ExportCommand extends NodeCommand {
+final class ExportCommand extends DataDirCommand {
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The export file to write (replaced if it exists).")
     Path out;

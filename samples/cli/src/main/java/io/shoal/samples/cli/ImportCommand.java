@@ -12,7 +12,7 @@ import java.nio.file.Path;
 @Command(name = "import", sortOptions = false,
         description = "Load an export file into a stopped node; when the command ends, the entries are durable "
                 + "in the node's files. If it fails halfway, the entries imported before stay.")
-final class ImportCommand extends NodeCommand {
+final class ImportCommand extends DataDirCommand {
 
     @Option(names = "--in", required = true, paramLabel = "FILE", description = "The export file to read.")
     Path in;

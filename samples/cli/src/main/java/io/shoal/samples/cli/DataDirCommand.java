@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * in this process, works, and closes it (which also writes the node's shutdown snapshot). The node
  * must not be running elsewhere; persist-file's directory lock refuses a second one.
  */
-abstract class NodeCommand implements Callable<Integer> {
+abstract class DataDirCommand implements Callable<Integer>, VerboseCommand {
 
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "The node's config file (HOCON). It must set persistence = file; node.dataDir and "
@@ -34,6 +34,11 @@ abstract class NodeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Override
+    public boolean verbose() {
+        return verbose;
+    }
 
     /**
      * Starts the node; refuses a config without persistence, whose node would hold nothing to
