@@ -576,7 +576,10 @@ final class BucketStore {
                 .entries(capacity)
                 .maxBloatFactor(4.0)
                 .putReturnsNull(true)
-                .removeReturnsNull(true);
+                .removeReturnsNull(true)
+                // The node closes its stores itself, after its shutdown snapshot; Chronicle's own
+                // JVM shutdown hook would close them under a node being closed from a shutdown hook.
+                .skipCloseOnExitHook(true);
         if (largestEntryBytes > 0) {
             // An entry must fit in one segment tier: make tiers large enough, in bigger chunks.
             int segments = Math.max(1, Integer.highestOneBit((int) Math.max(1, capacity / 1024)));
