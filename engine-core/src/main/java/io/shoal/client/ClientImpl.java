@@ -218,9 +218,10 @@ final class ClientImpl implements ShoalClient {
     }
 
     @Override
-    public long hashCheck(byte[] data) {
+    public NodeKeyHash hashCheck(byte[] data) {
         Objects.requireNonNull(data, "data");
-        return call(new Request.HashCheck(data.clone()), Reply.HashCheck.class).hash();
+        Reply.HashCheck reply = call(new Request.HashCheck(data.clone()), Reply.HashCheck.class);
+        return new NodeKeyHash(reply.hash(), (int) reply.bucket()); // bucket < buckets.count <= 65536
     }
 
     @Override

@@ -106,10 +106,11 @@ public interface ShoalClient extends AutoCloseable {
     Map<String, Long> stats();
 
     /**
-     * The connected node's key hash of {@code data} (HASH_CHECK): compare it with
-     * {@link io.shoal.KeyHash#hash(byte[])} to check a client's hash implementation. Blocks.
+     * The connected node's key hash of {@code data} and its bucket (HASH_CHECK): compare them with
+     * {@link io.shoal.KeyHash#hash(byte[])} and {@link io.shoal.KeyHash#bucketOf} to check a
+     * client's hash implementation. Blocks.
      */
-    long hashCheck(byte[] data);
+    NodeKeyHash hashCheck(byte[] data);
 
     /**
      * The addresses this client would try, in its order of preference: those of

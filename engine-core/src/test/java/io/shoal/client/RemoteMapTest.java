@@ -269,7 +269,7 @@ class RemoteMapTest {
         assertEquals(1L, stats.get("entries"));
         assertEquals(7L, stats.get("someFutureCounter"));
         byte[] data = "k".getBytes(StandardCharsets.UTF_8);
-        assertEquals(KeyHash.hash(data), client.hashCheck(data));
+        assertEquals(KeyHash.hash(data), client.hashCheck(data).hash());
         assertEquals(List.of(node.address()), client.nodes());
         assertEquals(node.address(), client.connectedNode().orElseThrow());
         assertFalse(client.isClosed());

@@ -1,6 +1,7 @@
 package io.shoal.samples.cli;
 
 import io.shoal.KeyHash;
+import io.shoal.client.NodeKeyHash;
 import io.shoal.client.ShoalClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -30,25 +31,26 @@ final class HashCommand extends KeyedCommand {
     @Override
     int run(ShoalClient client) {
         long local = KeyHash.hash(keyBytes);
-        long node = client.hashCheck(keyBytes);
-        // HASH_CHECK's reply has the node's bucket, but ShoalClient.hashCheck returns only the hash;
-        // the node's STATS tell its bucket count.
+        NodeKeyHash node = client.hashCheck(keyBytes);
         Long bucketCount = client.stats().get("bucketCount");
         String at = client.connectedNode().orElse("the node");
-        out().printf("local %016x  bucket %s  (io.shoal.KeyHash)%n", local, bucket(local, bucketCount));
-        out().printf("node  %016x  bucket %s  (HASH_CHECK at %s)%n", node, bucket(node, bucketCount), at);
-        boolean agree = local == node;
+        out().printf("local %016x  bucket %s  (io.shoal.KeyHash)%n", local, localBucket(local, bucketCount));
+        String nodeBucket = node.bucket() + (bucketCount == null ? "" : " of " + bucketCount);
+        out().printf("node  %016x  bucket %s  (HASH_CHECK at %s)%n", node.hash(), nodeBucket, at);
+        boolean agree = local == node.hash() && (bucketCount == null
+                || localBucket(local, bucketCount).equals(nodeBucket));
         out().println(agree ? "agree yes" : "agree NO");
         out().flush();
         if (!agree) {
-            err().printf("shoal hash: the node's key hash %016x differs from io.shoal.KeyHash's %016x%n", node, local);
+            err().printf("shoal hash: the node's key hash %016x (bucket %s) differs from io.shoal.KeyHash's %016x (bucket %s)%n",
+                    node.hash(), nodeBucket, local, localBucket(local, bucketCount));
             err().flush();
             return 1;
         }
         return 0;
     }
 
-    private static String bucket(long hash, Long bucketCount) {
+    private static String localBucket(long hash, Long bucketCount) {
         if (bucketCount == null || bucketCount < 1 || bucketCount > KeyHash.MAX_BUCKET_COUNT
                 || Long.bitCount(bucketCount) != 1) {
             return "? (the node reports no bucketCount)";
