@@ -6,6 +6,7 @@ import io.shoal.NodeClosedException;
 import io.shoal.ShoalException;
 import io.shoal.ShoalMap;
 import io.shoal.Subscription;
+import io.shoal.internal.KryoCodecs;
 import io.shoal.protocol.ErrorReply;
 import io.shoal.protocol.Message;
 import io.shoal.protocol.Push;
@@ -83,7 +84,7 @@ final class ClientImpl implements ShoalClient {
     final EventDispatcher events;
     private final String name;
     private final long connectTimeoutNanos;
-    private final ClientKryo kryo;
+    private final KryoCodecs kryo;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ConcurrentLinkedQueue<Call> deadlines = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Call> stragglers = new ConcurrentLinkedQueue<>();
@@ -113,7 +114,7 @@ final class ClientImpl implements ShoalClient {
         this.requestTimeoutNanos = config.requestTimeout().toNanos();
         this.connectTimeoutNanos = config.connectTimeout().toNanos();
         this.secret = config.secret().map(NodeConnection::secretBytes).orElse(null);
-        this.kryo = new ClientKryo(config.kryoClasses());
+        this.kryo = KryoCodecs.forClient(config.kryoClasses());
         this.name = "shoal-client-" + INSTANCES.incrementAndGet();
         this.scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, name + "-timer");

@@ -3,29 +3,25 @@ package io.shoal.client;
 import io.shoal.CodecException;
 import io.shoal.KeyHash;
 import io.shoal.ShoalEntry;
+import io.shoal.internal.AbstractMapView;
 import io.shoal.protocol.Message;
 import io.shoal.protocol.Reply;
 import io.shoal.protocol.Request;
 
-import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
-import java.util.function.Supplier;
 
 /**
- * The {@link ConcurrentMap} view of a {@link RemoteMap}, with the semantics of the in-process view.
- * Single-key operations are protocol requests; those that return the previous value, which the
- * protocol does not return, are check-and-set loops: {@code put} is PUT_IF_ABSENT, or REPLACE at
- * the version PUT_IF_ABSENT found; {@code remove} is GET_ENTRY and REMOVE at its version; each
- * retries when another writer got in between, so every one is atomic per key. Nulls are refused
- * with NullPointerException, and a query with a key the codec cannot encode answers "absent".
+ * The {@link ConcurrentMap} view of a {@link RemoteMap}, with the semantics of the in-process view
+ * (both are {@link AbstractMapView}s: nulls refused with NullPointerException, a query with a key
+ * the codec cannot encode answers "absent", CAS loops for the two-argument {@code remove} and
+ * {@code replace}). Single-key operations are protocol requests; those that return the previous
+ * value, which the protocol does not return, are check-and-set loops: {@code put} is
+ * PUT_IF_ABSENT, or REPLACE at the version PUT_IF_ABSENT found; {@code remove} is GET_ENTRY and
+ * REMOVE at its version; each retries when another writer got in between, so every one is atomic
+ * per key. {@code clear} is one CLEAR request.
  *
  * <p>Iteration reads bucket after bucket with SCAN (protocol section 4.2), a page of
  * {@link #PAGE_ENTRIES} at a time, the next page of a bucket starting after the last key seen; the
@@ -34,33 +30,14 @@ import java.util.function.Supplier;
  * (per bucket the node returns keys in ascending order after the cursor) and sees every key that is
  * present throughout. It follows the client across a reconnect: the cursor is the same on any node.
  */
-final class RemoteMapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, V> {
+final class RemoteMapView<K, V> extends AbstractMapView<K, V> {
     static final int PAGE_ENTRIES = 256;
     static final int PREFETCH_BUCKETS = 8;
-    private static final int MAX_CAS_ATTEMPTS = 100_000;
-    private final RemoteMap<K, V> map;
-    private final EntrySet entrySet = new EntrySet();
+    private final RemoteMap<K, V> remote;
 
     RemoteMapView(RemoteMap<K, V> map) {
-        this.map = map;
-    }
-
-    @Override
-    public V get(Object key) {
-        K k = castKey(key);
-        return unlessForeign(k, null, () -> map.get(k));
-    }
-
-    @Override
-    public boolean containsKey(Object key) {
-        K k = castKey(key);
-        return unlessForeign(k, false, () -> map.containsKey(k));
-    }
-
-    @Override
-    public boolean containsValue(Object value) {
-        Objects.requireNonNull(value, "value");
-        return super.containsValue(value);
+        super(map);
+        this.remote = map;
     }
 
     @Override
@@ -68,179 +45,60 @@ final class RemoteMapView<K, V> extends AbstractMap<K, V> implements ConcurrentM
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            Reply.PutIfAbsent absent = map.client.call(map.putIfAbsentRequest(key, value), Reply.PutIfAbsent.class);
+            Reply.PutIfAbsent absent = remote.client.call(remote.putIfAbsentRequest(key, value), Reply.PutIfAbsent.class);
             if (absent.applied()) {
                 return null;
             }
-            Reply.Replace replaced = map.client.call(map.replaceRequest(key, absent.version(), value), Reply.Replace.class);
+            Reply.Replace replaced = remote.client.call(remote.replaceRequest(key, absent.version(), value), Reply.Replace.class);
             if (replaced.applied()) {
-                return map.decodeValue(absent.existing());
+                return remote.decodeValue(absent.existing());
             }
         }
         throw new IllegalStateException("put(key, value) kept losing to concurrent writers of the same key");
     }
 
     @Override
-    public V remove(Object key) {
-        K k = castKey(key);
-        return unlessForeign(k, null, () -> {
-            for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-                ShoalEntry<K, V> entry = map.getEntry(k);
-                if (entry == null) {
-                    return null;
-                }
-                if (map.remove(k, entry.version())) {
-                    return entry.value();
-                }
-            }
-            throw new IllegalStateException("remove(key) kept losing to concurrent writers of the same key");
-        });
-    }
-
-    @Override
-    public V putIfAbsent(K key, V value) {
-        return map.putIfAbsent(key, value);
-    }
-
-    @Override
-    public boolean remove(Object key, Object value) {
-        K k = castKey(key);
-        if (value == null) {
-            return false;
-        }
+    protected V removeReturningPrevious(K key) {
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            ShoalEntry<K, V> entry = unlessForeign(k, null, () -> map.getEntry(k));
-            if (entry == null || !Objects.deepEquals(entry.value(), value)) {
-                return false;
-            }
-            if (map.remove(k, entry.version())) {
-                return true;
-            }
-        }
-        throw new IllegalStateException("remove(key, value) kept losing to concurrent writers of the same key");
-    }
-
-    @Override
-    public boolean replace(K key, V oldValue, V newValue) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(oldValue, "oldValue");
-        Objects.requireNonNull(newValue, "newValue");
-        for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            ShoalEntry<K, V> entry = map.getEntry(key);
-            if (entry == null || !Objects.deepEquals(entry.value(), oldValue)) {
-                return false;
-            }
-            if (map.replace(key, entry.version(), newValue)) {
-                return true;
-            }
-        }
-        throw new IllegalStateException("replace(key, old, new) kept losing to concurrent writers of the same key");
-    }
-
-    @Override
-    public V replace(K key, V value) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(value, "value");
-        for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            ShoalEntry<K, V> entry = map.getEntry(key);
+            ShoalEntry<K, V> entry = remote.getEntry(key);
             if (entry == null) {
                 return null;
             }
-            if (map.replace(key, entry.version(), value)) {
+            if (remote.remove(key, entry.version())) {
                 return entry.value();
             }
         }
-        throw new IllegalStateException("replace(key, value) kept losing to concurrent writers of the same key");
-    }
-
-    @Override
-    public int size() {
-        return (int) Math.min(Integer.MAX_VALUE, map.size());
-    }
-
-    @Override
-    public boolean isEmpty() {
-        return map.size() == 0;
+        throw new IllegalStateException("remove(key) kept losing to concurrent writers of the same key");
     }
 
     @Override
     public void clear() {
-        map.clear();
+        remote.clear();
     }
 
     @Override
-    public Set<Map.Entry<K, V>> entrySet() {
-        return entrySet;
+    protected boolean isKeyRefusal(RuntimeException e) {
+        return e instanceof CodecException || e instanceof ClassCastException;
     }
 
-    @SuppressWarnings("unchecked")
-    private K castKey(Object key) {
-        return (K) Objects.requireNonNull(key, "key");
-    }
-
-    /** The query's answer, or {@code absent} if it failed because the codec refuses the key (a key of another type). */
-    private <R> R unlessForeign(K key, R absent, Supplier<R> query) {
+    @Override
+    protected boolean refusesKey(K key) {
         try {
-            return query.get();
-        } catch (CodecException | ClassCastException e) {
-            if (isForeign(key)) {
-                return absent;
-            }
-            throw e;
-        }
-    }
-
-    private boolean isForeign(K key) {
-        try {
-            map.encodeKey(key);
+            remote.encodeKey(key);
             return false;
         } catch (CodecException | ClassCastException e) {
             return true;
         }
     }
 
-    private final class EntrySet extends AbstractSet<Map.Entry<K, V>> {
-        @Override
-        public Iterator<Map.Entry<K, V>> iterator() {
-            return new ScanIterator();
-        }
-
-        @Override
-        public int size() {
-            return RemoteMapView.this.size();
-        }
-
-        @Override
-        public boolean isEmpty() {
-            return RemoteMapView.this.isEmpty();
-        }
-
-        @Override
-        public void clear() {
-            RemoteMapView.this.clear();
-        }
-
-        @Override
-        public boolean contains(Object o) {
-            if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
-                return false;
-            }
-            Object value = get(e.getKey());
-            return value != null && Objects.deepEquals(value, e.getValue());
-        }
-
-        @Override
-        public boolean remove(Object o) {
-            if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
-                return false;
-            }
-            return RemoteMapView.this.remove(e.getKey(), e.getValue());
-        }
+    @Override
+    protected EntryIterator<Reply.ScanEntry> entryIterator() {
+        return new ScanIterator();
     }
 
     /** Pages of SCAN, bucket after bucket, with the first pages of the next buckets requested ahead. */
-    private final class ScanIterator implements Iterator<Map.Entry<K, V>> {
-        private final int bucketCount = map.client.bucketCount();
+    private final class ScanIterator extends EntryIterator<Reply.ScanEntry> {
+        private final int bucketCount = remote.client.bucketCount();
         private final ArrayDeque<Call> ahead = new ArrayDeque<>(); // first pages of buckets nextBucket, nextBucket + 1, ...
         private int nextBucket;       // the bucket whose first page is ahead.peekFirst()
         private int requestedBuckets; // first pages requested so far
@@ -248,7 +106,6 @@ final class RemoteMapView<K, V> extends AbstractMap<K, V> implements ConcurrentM
         private List<Reply.ScanEntry> page = List.of();
         private boolean pageMore;
         private int position;
-        private K lastKey;
 
         @Override
         public boolean hasNext() {
@@ -256,7 +113,7 @@ final class RemoteMapView<K, V> extends AbstractMap<K, V> implements ConcurrentM
                 if (pageBucket >= 0 && pageMore) {
                     Reply.ScanEntry last = page.get(page.size() - 1);
                     Request.ScanCursor cursor = new Request.ScanCursor(KeyHash.hash(last.key()), last.key());
-                    load(pageBucket, map.client.submit(new Request.Scan(map.name, pageBucket, cursor, PAGE_ENTRIES)));
+                    load(pageBucket, remote.client.submit(new Request.Scan(remote.name, pageBucket, cursor, PAGE_ENTRIES)));
                     continue;
                 }
                 if (nextBucket >= bucketCount) {
@@ -267,7 +124,7 @@ final class RemoteMapView<K, V> extends AbstractMap<K, V> implements ConcurrentM
                 Call first = ahead.pollFirst();
                 if (first.isCompletedExceptionally()) {
                     // asked ahead, and timed out or lost while this iterator was busy elsewhere: ask again
-                    first = map.client.submit(new Request.Scan(map.name, bucket, null, PAGE_ENTRIES));
+                    first = remote.client.submit(new Request.Scan(remote.name, bucket, null, PAGE_ENTRIES));
                 }
                 load(bucket, first);
             }
@@ -276,12 +133,12 @@ final class RemoteMapView<K, V> extends AbstractMap<K, V> implements ConcurrentM
 
         private void fillAhead() {
             while (requestedBuckets < bucketCount && requestedBuckets < nextBucket + PREFETCH_BUCKETS) {
-                ahead.addLast(map.client.submit(new Request.Scan(map.name, requestedBuckets++, null, PAGE_ENTRIES)));
+                ahead.addLast(remote.client.submit(new Request.Scan(remote.name, requestedBuckets++, null, PAGE_ENTRIES)));
             }
         }
 
         private void load(int bucket, Call call) {
-            Message message = map.client.await(call);
+            Message message = remote.client.await(call);
             Reply.Scan reply = ClientImpl.expect(call, message, Reply.Scan.class);
             pageBucket = bucket;
             page = reply.entries();
@@ -290,38 +147,18 @@ final class RemoteMapView<K, V> extends AbstractMap<K, V> implements ConcurrentM
         }
 
         @Override
-        public Map.Entry<K, V> next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            Reply.ScanEntry raw = page.get(position++);
-            K key = map.decodeKey(raw.key());
-            lastKey = key;
-            return new WriteThroughEntry(key, map.decodeValue(raw.value()));
+        protected Reply.ScanEntry nextRaw() {
+            return page.get(position++);
         }
 
         @Override
-        public void remove() {
-            if (lastKey == null) {
-                throw new IllegalStateException("next() has not been called, or remove() was already called");
-            }
-            map.remove(lastKey);
-            lastKey = null;
-        }
-    }
-
-    private final class WriteThroughEntry extends SimpleEntry<K, V> {
-        private static final long serialVersionUID = 1L;
-
-        WriteThroughEntry(K key, V value) {
-            super(key, value);
+        protected K decodeKey(Reply.ScanEntry raw) {
+            return remote.decodeKey(raw.key());
         }
 
         @Override
-        public V setValue(V value) {
-            Objects.requireNonNull(value, "value");
-            map.put(getKey(), value);
-            return super.setValue(value);
+        protected V decodeValue(Reply.ScanEntry raw) {
+            return remote.decodeValue(raw.value());
         }
     }
 }

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import io.shoal.ConfigException;
+import io.shoal.internal.TypesafeSettings;
 import io.shoal.spi.Settings;
 import io.shoal.spi.TransportProvider;
 
@@ -48,7 +49,7 @@ final class Transports {
             user = user.withFallback(parse(key, override.getValue()));
         }
         try {
-            return new ClientSettings(user.withFallback(reference).resolve());
+            return new TypesafeSettings(user.withFallback(reference).resolve(), false);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException("transport", "cannot resolve the settings: " + e.getMessage(), e);
         }

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import io.shoal.ConfigException;
 import io.shoal.ShoalConfig;
+import io.shoal.internal.TypesafeSettings;
 
 import java.nio.file.Files;
 import java.util.Comparator;
@@ -50,7 +51,7 @@ final class ConfigLoader {
         Config reference = ConfigFactory.systemProperties().withFallback(ConfigFactory.defaultReferenceUnresolved(loader));
         rejectUnknownKeys(user, ConfigFactory.parseResourcesAnySyntax(loader, "reference.conf"));
         try {
-            return new TypesafeSettings(user.withFallback(reference).resolve());
+            return new TypesafeSettings(user.withFallback(reference).resolve(), true);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException("config", "cannot resolve substitutions: " + e.getMessage(), e);
         }

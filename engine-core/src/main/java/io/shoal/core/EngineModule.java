@@ -3,6 +3,8 @@ package io.shoal.core;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.shoal.internal.KryoCodecs;
+import io.shoal.internal.TypesafeSettings;
 import io.shoal.spi.EvictionPolicy;
 import io.shoal.spi.EvictionPolicyProvider;
 import io.shoal.spi.PersistenceBackend;
@@ -68,7 +70,7 @@ final class EngineModule extends AbstractModule {
     @Provides
     @Singleton
     KryoCodecs kryoCodecs(EngineConfig config) {
-        return new KryoCodecs(config.kryoClasses, classLoader());
+        return KryoCodecs.forNode(config.kryoClasses, classLoader());
     }
 
     @Provides

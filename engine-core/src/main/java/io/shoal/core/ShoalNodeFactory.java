@@ -8,6 +8,7 @@ import com.google.inject.spi.Message;
 import io.shoal.ShoalConfig;
 import io.shoal.ShoalException;
 import io.shoal.ShoalNode;
+import io.shoal.internal.TypesafeSettings;
 import io.shoal.spi.NodeFactory;
 
 /**

@@ -9,6 +9,7 @@ import io.shoal.ShoalNode;
 import io.shoal.Subscription;
 import io.shoal.TransferProgress;
 import io.shoal.TransferSummary;
+import io.shoal.internal.KryoCodecs;
 import io.shoal.spi.ChangeRecordListener;
 import io.shoal.spi.Codec;
 import io.shoal.spi.Plugin;

@@ -4,6 +4,7 @@ import io.shoal.Shoal;
 import io.shoal.ShoalConfig;
 import io.shoal.ShoalMap;
 import io.shoal.ShoalNode;
+import io.shoal.internal.KryoCodecs;
 import io.shoal.spi.ByteSink;
 import io.shoal.spi.Codec;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class ClientKryoTest {
                 .set("codec.kryo.classes", classes).build())) {
             ShoalMap<String, ClientPoint> typed = node.map("points", String.class, ClientPoint.class);
             ShoalMap<String, byte[]> raw = node.map("points", String.class, byte[].class);
-            Codec<ClientPoint> codec = new ClientKryo(List.of(ClientPoint.class, ArrayList.class)).codecFor(ClientPoint.class);
+            Codec<ClientPoint> codec = KryoCodecs.forClient(List.of(ClientPoint.class, ArrayList.class)).codecFor(ClientPoint.class);
             for (ClientPoint point : List.of(new ClientPoint("a", 1, List.of()), new ClientPoint("b é", -5, List.of("x", "y")),
                     new ClientPoint(null, 0, List.of("z")))) {
                 typed.put("p", point);

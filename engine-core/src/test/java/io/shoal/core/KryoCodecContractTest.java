@@ -1,5 +1,6 @@
 package io.shoal.core;
 
+import io.shoal.internal.KryoCodecs;
 import io.shoal.spi.Codec;
 import io.shoal.testing.CodecContractTest;
 
@@ -8,7 +9,7 @@ import java.util.List;
 
 class KryoCodecContractTest extends CodecContractTest<KryoPoint> {
 
-    private final Codec<KryoPoint> codec = new KryoCodecs(List.of(KryoPoint.class.getName(), ArrayList.class.getName()),
+    private final Codec<KryoPoint> codec = KryoCodecs.forNode(List.of(KryoPoint.class.getName(), ArrayList.class.getName()),
             getClass().getClassLoader()).codecFor(KryoPoint.class);
 
     @Override

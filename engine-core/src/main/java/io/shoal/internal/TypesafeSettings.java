@@ -1,10 +1,10 @@
-package io.shoal.client;
+package io.shoal.internal;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException.BadValue;
 import com.typesafe.config.ConfigException.Missing;
 import com.typesafe.config.ConfigException.WrongType;
-import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigException.BadValue;
+import com.typesafe.config.ConfigValue;
 import io.shoal.ConfigException;
 import io.shoal.spi.Settings;
 
@@ -12,12 +12,23 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 
-/** {@link Settings} over a resolved Typesafe {@link Config}, for the client's transport; every failure names key and value. */
-final class ClientSettings implements Settings {
+/**
+ * Shoal-internal, shared by the node (io.shoal.core) and the Java client (io.shoal.client); not an
+ * API: may change in any release.
+ *
+ * <p>{@link Settings} over a resolved Typesafe {@link Config}: the node's configuration, or the
+ * settings of the client's transport. Every failure names key and value; the node's also name where
+ * the value came from (file and line), the client's do not (its values come from
+ * {@code ClientConfig}, not from a file).
+ */
+public final class TypesafeSettings implements Settings {
     private final Config config;
+    private final boolean namesOrigin;
 
-    ClientSettings(Config config) {
+    /** @param namesOrigin whether a refused value is described with its origin ("(file.conf: 3)") */
+    public TypesafeSettings(Config config, boolean namesOrigin) {
         this.config = config;
+        this.namesOrigin = namesOrigin;
     }
 
     @Override
@@ -66,15 +77,19 @@ final class ClientSettings implements Settings {
         } catch (Missing e) {
             throw new ConfigException(key, "is missing; expected " + expected);
         } catch (WrongType | BadValue e) {
-            String shown;
-            try {
-                shown = config.getValue(key).render(ConfigRenderOptions.concise());
-            } catch (com.typesafe.config.ConfigException ignored) {
-                shown = "the value";
-            }
-            throw new ConfigException(key, shown + " is not " + expected, e);
+            throw new ConfigException(key, describe(key) + " is not " + expected, e);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(key, e.getMessage(), e);
+        }
+    }
+
+    private String describe(String key) {
+        try {
+            ConfigValue value = config.getValue(key);
+            String shown = value.render(com.typesafe.config.ConfigRenderOptions.concise());
+            return namesOrigin ? shown + " (" + value.origin().description() + ")" : shown;
+        } catch (com.typesafe.config.ConfigException e) {
+            return "the value";
         }
     }
 }

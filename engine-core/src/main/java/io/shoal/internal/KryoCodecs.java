@@ -1,4 +1,4 @@
-package io.shoal.core;
+package io.shoal.internal;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
@@ -14,17 +14,26 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The default codec for classes without a built-in one: Kryo with registration required, so that
- * the bytes carry small class ids rather than class names, and every node and client agrees on
- * them. Classes come from {@code codec.kryo.classes}; the n-th listed class gets id
- * {@code 100 + n}. Kryo is not thread-safe: each thread has its own instance and buffers.
+ * Shoal-internal, shared by the node (io.shoal.core) and the Java client (io.shoal.client); not an
+ * API: may change in any release.
+ *
+ * <p>The default codec for classes without a built-in one, on the node and on the client alike, so
+ * that both write the same bytes: Kryo with registration required, so that the bytes carry small
+ * class ids rather than class names, and every node and client agrees on them. The n-th listed
+ * class gets id {@code 100 + n}: on a node the list is {@code codec.kryo.classes}
+ * ({@link #forNode}), on a client {@code ClientConfig.kryoClasses} ({@link #forClient}), which must
+ * list the same classes in the same order. Kryo is not thread-safe: each thread has its own
+ * instance and buffers. {@code ClientKryoTest} checks that a node and a client produce the same
+ * bytes.
  */
-final class KryoCodecs {
+public final class KryoCodecs {
     static final int FIRST_ID = 100;
 
     private final List<Class<?>> classes;
     private final Set<Class<?>> registered;
     private final ThreadLocal<PerThread> perThread;
+    private final String classList;     // where the user lists the classes, for messages
+    private final String noCodecAdvice; // what to do about an unregistered class
 
     private static final class PerThread {
         final Kryo kryo;
@@ -41,7 +50,19 @@ final class KryoCodecs {
         }
     }
 
-    KryoCodecs(List<String> classNames, ClassLoader loader) {
+    private KryoCodecs(List<Class<?>> classes, String classList, String noCodecAdvice) {
+        this.classes = List.copyOf(classes);
+        this.registered = Set.copyOf(classes);
+        this.perThread = ThreadLocal.withInitial(() -> new PerThread(this.classes));
+        this.classList = classList;
+        this.noCodecAdvice = noCodecAdvice;
+    }
+
+    /**
+     * A node's codecs, for the classes of {@code codec.kryo.classes} loaded with {@code loader};
+     * a class that cannot be loaded is a ConfigException of that key.
+     */
+    public static KryoCodecs forNode(List<String> classNames, ClassLoader loader) {
         List<Class<?>> loaded = new ArrayList<>();
         for (String name : classNames) {
             try {
@@ -50,19 +71,21 @@ final class KryoCodecs {
                 throw new ConfigException("codec.kryo.classes", "class \"" + name + "\" cannot be loaded: " + e);
             }
         }
-        this.classes = List.copyOf(loaded);
-        this.registered = Set.copyOf(loaded);
-        this.perThread = ThreadLocal.withInitial(() -> new PerThread(classes));
+        return new KryoCodecs(loaded, "codec.kryo.classes",
+                "add it to codec.kryo.classes (with the classes of its fields) or pass a Codec to ShoalNode.map");
     }
 
-    boolean isRegistered(Class<?> type) {
-        return registered.contains(type);
+    /** A client's codecs, for the classes of {@code ClientConfig.kryoClasses}. */
+    public static KryoCodecs forClient(List<Class<?>> classes) {
+        return new KryoCodecs(classes, "ClientConfig.kryoClasses", "add it to ClientConfig.kryoClasses (with the"
+                + " classes of its fields, in the order of the nodes' codec.kryo.classes) or pass a Codec to"
+                + " ShoalClient.map");
     }
 
-    <T> Codec<T> codecFor(Class<T> type) {
+    /** The codec of a listed class; a CodecException for any other. */
+    public <T> Codec<T> codecFor(Class<T> type) {
         if (!registered.contains(type)) {
-            throw new CodecException("no codec for " + type.getName() + ": add it to codec.kryo.classes (with the classes"
-                    + " of its fields) or pass a Codec to ShoalNode.map");
+            throw new CodecException("no codec for " + type.getName() + ": " + noCodecAdvice);
         }
         return new Codec<>() {
             @Override
@@ -73,7 +96,7 @@ final class KryoCodecs {
                     t.kryo.writeObject(t.output, value);
                 } catch (KryoException | IllegalArgumentException e) {
                     throw new CodecException("Kryo cannot encode " + value.getClass().getName() + ": " + e.getMessage()
-                            + " (every class reachable from the value must be listed in codec.kryo.classes)", e);
+                            + " (every class reachable from the value must be listed in " + classList + ")", e);
                 }
                 out.write(t.output.getBuffer(), 0, t.output.position());
             }
