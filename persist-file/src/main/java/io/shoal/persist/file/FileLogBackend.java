@@ -30,8 +30,10 @@ import org.jctools.queues.MpscUnboundedArrayQueue;
  * {@code persistence = file}: an append-only log of segment files ({@code docs/formats.md}).
  * {@link #append} only enqueues into an unbounded MPSC queue and wakes the writer thread if it is
  * parked; the writer thread (started by {@link #start}) drains the queue in batches into a
- * {@link FileLogWriter}. {@link #recover} replays the segments with a {@link FileLogReader} and
- * creates the directory; nothing is opened before it.
+ * {@link FileLogWriter}, which completes the futures in log order. With {@code interval},
+ * {@link #start} also starts the {@link IntervalSyncer}'s thread, which does the timed fsyncs off
+ * the writer thread. {@link #recover} replays the segments with a {@link FileLogReader} and creates
+ * the directory; nothing is opened before it.
  *
  * <p>Snapshots ({@code docs/formats.md} section 2): {@link #snapshotNow} asks the writer thread, in
  * queue order, to roll the log, so every record enqueued before is in a segment numbered below the
@@ -42,9 +44,10 @@ import org.jctools.queues.MpscUnboundedArrayQueue;
  * backend's snapshot thread and once by {@link #close} (if {@link #start} was called). Recovery
  * applies the newest valid snapshot and then replays the log from its covered position on.
  *
- * <p>Shutdown: {@link #close} writes the last snapshot, then flags the backend closed, waits for appends already past the closed
- * check to finish enqueueing (a few instructions), then tells the writer to stop; the writer drains
- * and writes everything queued, fsyncs and closes the segment, so every returned future completes.
+ * <p>Shutdown: {@link #close} writes the last snapshot, then flags the backend closed, waits for
+ * appends already past the closed check to finish enqueueing (a few instructions), then tells the
+ * writer to stop; the writer drains and writes everything queued, fsyncs and closes the segment
+ * (and stops the syncer), so every returned future completes.
  */
 final class FileLogBackend implements PersistenceBackend {
     private static final int MAX_BATCH_RECORDS = 4096;
@@ -124,6 +127,7 @@ final class FileLogBackend implements PersistenceBackend {
             }
             stateSource = state;
             started = true;
+            writer.startSyncer("shoal-file-log-sync " + config.dir());
             Thread thread = new Thread(this::runWriter, "shoal-file-log " + config.dir());
             thread.setDaemon(true);
             writerThread = thread;
@@ -143,8 +147,8 @@ final class FileLogBackend implements PersistenceBackend {
     @Override
     public CompletableFuture<Void> append(ChangeRecord record) {
         Objects.requireNonNull(record, "record");
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (!enqueue(new FileLogWriter.Pending(record, done))) {
+        FileLogWriter.Pending done = new FileLogWriter.Pending(record);
+        if (!enqueue(done)) {
             done.completeExceptionally(new PersistenceException("cannot append " + record + " to the log in "
                     + config.dir() + ": the backend is closed"));
         }
@@ -279,6 +283,12 @@ final class FileLogBackend implements PersistenceBackend {
         return fsyncs.get();
     }
 
+    /** The syncer of {@code fsync = interval} (after {@link #recover}), else null; for tests. */
+    IntervalSyncer intervalSyncer() {
+        FileLogWriter current = writer;
+        return current == null ? null : current.syncer();
+    }
+
     /** The snapshot source handed to {@link #start}, or null. */
     StateSource stateSource() {
         synchronized (lifecycle) {
@@ -302,7 +312,6 @@ final class FileLogBackend implements PersistenceBackend {
             if (!pending.isEmpty()) {
                 if (writeBatch(pending)) {
                     retryDelayMs = MIN_RETRY_DELAY_MS;
-                    writer.syncIfDue();
                 } else if (!stopping) {
                     holdBack(pending);
                     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(retryDelayMs));
@@ -315,10 +324,9 @@ final class FileLogBackend implements PersistenceBackend {
             if (stopping) {
                 break;
             }
-            long dueMs = writer.syncIfDue();
             writerParked = true;
             if (queue.isEmpty() && !stopRequested) {
-                LockSupport.parkNanos(this, Math.min(IDLE_PARK_NANOS, TimeUnit.MILLISECONDS.toNanos(Math.max(1, dueMs))));
+                LockSupport.parkNanos(this, IDLE_PARK_NANOS);
             }
             writerParked = false;
         }

@@ -6,6 +6,7 @@ import io.shoal.spi.ChangeRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
@@ -99,65 +100,114 @@ final class FileLogFormat {
         buffer.putInt(start + 5, (int) crc.getValue());
     }
 
-    /** CRC32C of a frame's first 5 bytes followed by a payload. */
-    static int recordCrc(ByteBuffer frameHeader, ByteBuffer payload, CRC32C crc) {
-        crc.reset();
-        crc.update(frameHeader.duplicate().position(0).limit(5));
-        crc.update(payload.duplicate());
-        return (int) crc.getValue();
+    /** What {@link #readPayload} returns for a well-formed payload it was asked not to decode. */
+    static final ChangeRecord WELL_FORMED = new ChangeRecord(ChangeType.REMOVED, "", 0, 0, new byte[0], null, 0, 0);
+
+    /**
+     * Decodes the payload at buffer indexes {@code [index, index + length)}, whose CRC matched and
+     * whose {@code length} is at least {@link #MIN_PAYLOAD_BYTES}; every inner length is checked
+     * against the payload bytes left before use. Returns {@code null} when the payload is
+     * malformed; {@code problem[0]} then says why. Absolute reads only: the buffer is not changed.
+     */
+    static ChangeRecord readPayload(ChangeType type, ByteBuffer buffer, int index, int length, NameDecoder names,
+                                    String[] problem) {
+        return readPayload(type, buffer, index, length, names, problem, true);
     }
 
     /**
-     * Decodes a payload whose CRC matched; every inner length is checked against the bytes left
-     * before use. Returns {@code null} when the payload is malformed; {@code problem[0]} then says why.
+     * As {@link #readPayload(ChangeType, ByteBuffer, int, int, NameDecoder, String[])}; with
+     * {@code decode} false it only validates, allocates nothing and returns {@link #WELL_FORMED}.
      */
-    static ChangeRecord readPayload(ChangeType type, ByteBuffer payload, String[] problem) {
-        int bucket = payload.getInt();
-        long sequence = payload.getLong();
-        long timestampMs = payload.getLong();
-        long expiresAtMs = payload.getLong();
+    static ChangeRecord readPayload(ChangeType type, ByteBuffer buffer, int index, int length, NameDecoder names,
+                                    String[] problem, boolean decode) {
+        int bucket = buffer.getInt(index);
+        long sequence = buffer.getLong(index + 4);
+        long timestampMs = buffer.getLong(index + 12);
+        long expiresAtMs = buffer.getLong(index + 20);
         if (bucket < 0) {
             problem[0] = "negative bucket " + bucket;
             return null;
         }
-        int nameLength = payload.getShort() & 0xFFFF;
-        if (nameLength > payload.remaining() - 4) {
+        int end = index + length;
+        int at = index + FIXED_PAYLOAD_BYTES;
+        int nameLength = buffer.getShort(at - 2) & 0xFFFF;
+        if (nameLength > end - at - 4) {
             problem[0] = "map name length " + nameLength + " runs past the payload";
             return null;
         }
-        String mapName = new String(payload.array(), payload.arrayOffset() + payload.position(), nameLength,
-                StandardCharsets.UTF_8);
-        payload.position(payload.position() + nameLength);
-        byte[] key = readBytes(payload, "key", problem);
-        if (key == null) {
+        String mapName = decode ? names.decode(buffer, at, nameLength) : null;
+        at += nameLength;
+        long keyLength = buffer.getInt(at) & 0xFFFF_FFFFL;
+        at += 4;
+        if (keyLength > end - at) {
+            problem[0] = "key length " + keyLength + " runs past the payload (" + (end - at) + " bytes left)";
             return null;
         }
+        byte[] key = null;
+        if (decode) {
+            key = new byte[(int) keyLength];
+            buffer.get(at, key);
+        }
+        at += (int) keyLength;
         byte[] value = null;
         if (!type.isRemoval()) {
-            if (payload.remaining() < 4) {
+            if (end - at < 4) {
                 problem[0] = "missing value length";
                 return null;
             }
-            value = readBytes(payload, "value", problem);
-            if (value == null) {
+            long valueLength = buffer.getInt(at) & 0xFFFF_FFFFL;
+            at += 4;
+            if (valueLength > end - at) {
+                problem[0] = "value length " + valueLength + " runs past the payload (" + (end - at) + " bytes left)";
                 return null;
             }
+            if (decode) {
+                value = new byte[(int) valueLength];
+                buffer.get(at, value);
+            }
+            at += (int) valueLength;
         }
-        if (payload.hasRemaining()) {
-            problem[0] = payload.remaining() + " bytes left after the last field";
+        if (at < end) {
+            problem[0] = (end - at) + " bytes left after the last field";
             return null;
+        }
+        if (!decode) {
+            return WELL_FORMED;
         }
         return new ChangeRecord(type, mapName, bucket, sequence, key, value, timestampMs, expiresAtMs);
     }
 
-    private static byte[] readBytes(ByteBuffer payload, String what, String[] problem) {
-        long length = payload.getInt() & 0xFFFF_FFFFL;
-        if (length > payload.remaining()) {
-            problem[0] = what + " length " + length + " runs past the payload (" + payload.remaining() + " bytes left)";
-            return null;
+    /**
+     * Decodes map names, handing out the same {@code String} again for bytes seen before (a log
+     * holds the records of few maps), so replay neither allocates nor decodes a name per record.
+     * A small direct-mapped cache; not thread-safe.
+     */
+    static final class NameDecoder {
+        private static final int SLOTS = 64;
+        private final byte[][] bytes = new byte[SLOTS][];
+        private final String[] names = new String[SLOTS];
+        private byte[] scratch = new byte[256];
+
+        /** The UTF-8 name at buffer indexes {@code [index, index + length)}; {@code length} was validated. */
+        String decode(ByteBuffer buffer, int index, int length) {
+            if (scratch.length < length) {
+                scratch = new byte[Math.max(length, 2 * scratch.length)];
+            }
+            buffer.get(index, scratch, 0, length);
+            int hash = length;
+            for (int i = 0; i < length; i++) {
+                hash = 31 * hash + scratch[i];
+            }
+            int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
+            byte[] cached = bytes[slot];
+            if (cached != null && Arrays.equals(cached, 0, cached.length, scratch, 0, length)) {
+                return names[slot];
+            }
+            byte[] copy = Arrays.copyOf(scratch, length);
+            String name = new String(copy, StandardCharsets.UTF_8);
+            bytes[slot] = copy;
+            names[slot] = name;
+            return name;
         }
-        byte[] bytes = new byte[(int) length];
-        payload.get(bytes);
-        return bytes;
     }
 }

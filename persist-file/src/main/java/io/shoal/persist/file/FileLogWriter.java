@@ -24,10 +24,12 @@ import java.util.zip.CRC32C;
 
 /**
  * The writer side of the log; every method runs on the writer thread only (or on the closing
- * thread after the writer thread has ended). It takes batches of pending appends, encodes them
- * into one reused direct buffer, writes them to the current segment and completes their futures
- * per the fsync policy: after one {@code force} per batch ({@code always}: group commit), right
- * after the write ({@code interval}, with a timed {@code force}; {@code never}).
+ * thread after the writer thread has ended), except {@link #unavailable()}. It takes batches of
+ * pending appends, encodes them into one reused direct buffer, writes them to the current segment
+ * and completes their futures per the fsync policy: after one {@code force} per batch
+ * ({@code always}: group commit), or right after the write ({@code interval}, whose timed
+ * {@code force} runs on the {@link IntervalSyncer}'s thread, see its hand-off invariant;
+ * {@code never}).
  *
  * <p>A batch never spans segments: the writer rolls between batches (by size, and at midnight in
  * the configured zone). When a write or fsync fails (disk full, I/O error), nothing of the batch is
@@ -42,16 +44,33 @@ final class FileLogWriter {
     private static final int MAP_NAME_CACHE_SIZE = 1024;
 
     /**
-     * One queued append, or (with {@code record} null) a roll request of a snapshot: {@code roll}
-     * completes with the number of the first record written after the roll.
+     * One queued append, which is also the future {@code append} returns (one object per record,
+     * not two), or (with {@code record} null) a roll request of a snapshot: {@code roll} completes
+     * with the number of the first record written after the roll.
      */
-    record Pending(ChangeRecord record, CompletableFuture<Void> done, CompletableFuture<RollPoint> roll) {
-        Pending(ChangeRecord record, CompletableFuture<Void> done) {
-            this(record, done, null);
+    static final class Pending extends CompletableFuture<Void> {
+        private final ChangeRecord record;
+        private final CompletableFuture<RollPoint> roll;
+
+        Pending(ChangeRecord record) {
+            this(record, null);
+        }
+
+        private Pending(ChangeRecord record, CompletableFuture<RollPoint> roll) {
+            this.record = record;
+            this.roll = roll;
         }
 
         static Pending rollRequest(CompletableFuture<RollPoint> roll) {
-            return new Pending(null, null, roll);
+            return new Pending(null, roll);
+        }
+
+        ChangeRecord record() {
+            return record;
+        }
+
+        CompletableFuture<RollPoint> roll() {
+            return roll;
         }
 
         boolean isRoll() {
@@ -62,7 +81,7 @@ final class FileLogWriter {
             if (roll != null) {
                 roll.completeExceptionally(failure);
             } else {
-                done.completeExceptionally(failure);
+                completeExceptionally(failure);
             }
         }
     }
@@ -78,8 +97,11 @@ final class FileLogWriter {
     private final FileLogChannels channels;
     private final Clock clock;
     private final AtomicLong fsyncs;
+    private final IntervalSyncer syncer; // null unless fsync = interval
     private final CRC32C crc = new CRC32C();
     private final Map<String, byte[]> mapNames = new HashMap<>();
+    private String lastMapName;
+    private byte[] lastMapNameBytes;
     private final List<Pending> batch = new ArrayList<>();
     private ByteBuffer buffer = ByteBuffer.allocateDirect(INITIAL_BUFFER_BYTES);
     private ByteBuffer crcView = buffer.duplicate();
@@ -92,13 +114,7 @@ final class FileLogWriter {
     private long segmentRecords;
     private long rollAtMs;
     private boolean needsRepair;
-    private boolean unsynced;
-    private long lastSyncMs;
     private volatile StorageUnavailableException unavailable;
-
-    FileLogWriter(FileLogConfig config, FileLogChannels channels, Clock clock, AtomicLong fsyncs, long nextRecordNumber) {
-        this(config, channels, clock, fsyncs, nextRecordNumber, new BucketSequences());
-    }
 
     /** {@code sequences}: the highest sequence per bucket that recovery replayed (kept, not copied). */
     FileLogWriter(FileLogConfig config, FileLogChannels channels, Clock clock, AtomicLong fsyncs, long nextRecordNumber,
@@ -109,7 +125,20 @@ final class FileLogWriter {
         this.clock = clock;
         this.fsyncs = fsyncs;
         this.nextRecordNumber = nextRecordNumber;
-        this.lastSyncMs = clock.millis();
+        this.syncer = config.fsync() == FileLogConfig.FsyncPolicy.INTERVAL
+                ? new IntervalSyncer(config.fsyncIntervalMs(), config.segmentSizeBytes(), fsyncs) : null;
+    }
+
+    /** Starts the timed fsyncs of {@code interval} (a no-op for the other policies); {@link #close} stops them. */
+    void startSyncer(String threadName) {
+        if (syncer != null) {
+            syncer.start(threadName);
+        }
+    }
+
+    /** The interval syncer, or null (for tests). */
+    IntervalSyncer syncer() {
+        return syncer;
     }
 
     /**
@@ -147,7 +176,7 @@ final class FileLogWriter {
                 long payloadBytes = FileLogFormat.payloadBytes(record, mapName.length);
                 if (mapName.length > FileLogFormat.MAX_MAP_NAME_BYTES || payloadBytes > FileLogFormat.MAX_PAYLOAD_BYTES) {
                     pending.pollFirst();
-                    next.done().completeExceptionally(new PersistenceException("cannot append " + record + " to " + config.dir()
+                    next.completeExceptionally(new PersistenceException("cannot append " + record + " to " + config.dir()
                             + ": the record needs " + payloadBytes + " payload bytes and a map name of " + mapName.length
                             + " bytes; the log format allows " + FileLogFormat.MAX_PAYLOAD_BYTES + " and "
                             + FileLogFormat.MAX_MAP_NAME_BYTES));
@@ -184,7 +213,7 @@ final class FileLogWriter {
         } catch (RuntimeException e) {
             PersistenceException failure = new PersistenceException("cannot append to log segment " + segment + ": " + e, e);
             for (Pending failed : batch) {
-                failed.done().completeExceptionally(failure);
+                failed.completeExceptionally(failure);
             }
             batch.clear();
             startRepair(batchStart);
@@ -192,13 +221,14 @@ final class FileLogWriter {
         }
         segmentRecords += batch.size();
         nextRecordNumber += batch.size();
-        if (!batch.isEmpty() && config.fsync() == FileLogConfig.FsyncPolicy.INTERVAL) {
-            unsynced = true;
+        if (syncer != null && !batch.isEmpty()) {
+            syncer.awaitOverdueForce();
         }
-        for (Pending done : batch) {
+        for (int i = 0, n = batch.size(); i < n; i++) {
+            Pending done = batch.get(i);
             ChangeRecord record = done.record();
             sequences.note(record.bucket(), record.sequence());
-            done.done().complete(null);
+            done.complete(null);
         }
         batch.clear();
         if (unavailable != null) {
@@ -249,43 +279,26 @@ final class FileLogWriter {
         return new RollPoint(nextRecordNumber, sequences.copy());
     }
 
-    /** With {@code interval}: fsyncs if written data is older than the interval. Returns ms until the next due fsync. */
-    long syncIfDue() {
-        if (!unsynced || channel == null) {
-            return Long.MAX_VALUE;
-        }
-        long dueIn = lastSyncMs + config.fsyncIntervalMs() - clock.millis();
-        if (dueIn > 0) {
-            return dueIn;
-        }
-        try {
-            force();
-        } catch (IOException e) {
-            LOG.log(Level.ERROR, "fsync of log segment " + segment + " failed; retrying in "
-                    + config.fsyncIntervalMs() + " ms", e);
-            lastSyncMs = clock.millis();
-            return config.fsyncIntervalMs();
-        }
-        return Long.MAX_VALUE;
-    }
-
-    /** Fsyncs (whatever the policy) and closes the current segment. */
+    /** Fsyncs (whatever the policy) and closes the current segment, then stops the interval syncer. */
     void close() {
-        if (channel == null) {
-            return;
-        }
         try {
-            if (!needsRepair && segmentRecords > 0) {
+            if (channel != null && !needsRepair && segmentRecords > 0) {
                 force();
             }
         } catch (IOException e) {
             LOG.log(Level.ERROR, "final fsync of log segment " + segment + " failed", e);
         } finally {
             closeQuietly();
+            if (syncer != null) {
+                syncer.stop();
+            }
         }
     }
 
     private byte[] mapName(String name) {
+        if (name == lastMapName) {
+            return lastMapNameBytes; // consecutive records of one map: no hash lookup
+        }
         byte[] bytes = mapNames.get(name);
         if (bytes == null) {
             if (mapNames.size() >= MAP_NAME_CACHE_SIZE) {
@@ -294,6 +307,8 @@ final class FileLogWriter {
             bytes = name.getBytes(StandardCharsets.UTF_8);
             mapNames.put(name, bytes);
         }
+        lastMapName = name;
+        lastMapNameBytes = bytes;
         return bytes;
     }
 
@@ -305,17 +320,19 @@ final class FileLogWriter {
 
     private void flushBuffer() throws IOException {
         buffer.flip();
+        int bytes = buffer.remaining();
         while (buffer.hasRemaining()) {
             segmentBytes += channel.write(buffer);
         }
         buffer.clear();
+        if (syncer != null && bytes > 0) {
+            syncer.written(bytes, config.segmentSizeBytes() - segmentBytes);
+        }
     }
 
     private void force() throws IOException {
         channel.force(false);
         fsyncs.incrementAndGet();
-        unsynced = false;
-        lastSyncMs = clock.millis();
     }
 
     private void openSegment() throws IOException {
@@ -346,6 +363,9 @@ final class FileLogWriter {
             throw e;
         }
         channel = opened;
+        if (syncer != null) {
+            syncer.attach(opened, segment);
+        }
         segmentBytes = FileLogFormat.HEADER_BYTES;
         segmentRecords = 0;
         LocalDate today = Instant.ofEpochMilli(now).atZone(config.zone()).toLocalDate();
@@ -379,6 +399,9 @@ final class FileLogWriter {
             reopened.force(true);
             fsyncs.incrementAndGet();
             channel = reopened;
+            if (syncer != null) {
+                syncer.attach(reopened, segment);
+            }
             needsRepair = false;
             LOG.log(Level.INFO, "log segment {0} truncated back to {1} bytes after an I/O error; appending again",
                     segment, segmentBytes);
@@ -397,8 +420,12 @@ final class FileLogWriter {
         }
     }
 
+    /** Every close of the current channel goes through here: the syncer lets go of it first. */
     private void closeQuietly() {
         if (channel != null) {
+            if (syncer != null) {
+                syncer.detach();
+            }
             try {
                 channel.close();
             } catch (IOException e) {

@@ -5,11 +5,8 @@ import io.shoal.spi.ChangeRecord;
 import io.shoal.spi.PersistenceBackend.RecoverySink;
 import io.shoal.spi.PersistenceBackend.StateSource;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +21,6 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
 
 /**
  * Snapshot files, format version 1, exactly as {@code docs/formats.md} section 2 specifies: the
@@ -245,15 +241,19 @@ final class FileSnapshot {
     }
 
     /**
-     * Reads one snapshot front to back through a CRC-checking stream; every length is validated
-     * against the format's limits and the bytes left before the trailer before it is used.
+     * Reads one snapshot front to back through a {@link ReadWindow} (large chunks, records decoded
+     * in place) that feeds every byte before the file CRC field into the running file CRC as it is
+     * read; every length is validated against the format's limits and the bytes left before the
+     * trailer before it is used.
      */
     private static final class Reader {
         private final Path file;
         private final CRC32C crc = new CRC32C();
-        private final ByteBuffer frame = ByteBuffer.allocate(FileLogFormat.FRAME_HEADER_BYTES);
+        private final CRC32C fileCrc = new CRC32C();
+        private final ReadWindow window = new ReadWindow(FileLogFormat.FRAME_HEADER_BYTES + FileLogFormat.MAX_PAYLOAD_BYTES);
+        private final FileLogFormat.NameDecoder names = new FileLogFormat.NameDecoder();
         private final String[] problem = new String[1];
-        private ByteBuffer payload = ByteBuffer.allocate(4096);
+        private int entryBytes;
         private long records;
 
         Reader(Path file) {
@@ -262,17 +262,21 @@ final class FileSnapshot {
 
         /** Returns null when the file is valid (applying it to {@code sink} if not null), else why not. */
         String read(RecoverySink sink) throws IOException {
-            long size = Files.size(file);
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                return read(channel, sink);
+            }
+        }
+
+        private String read(FileChannel channel, RecoverySink sink) throws IOException {
+            long size = channel.size();
             if (size < HEADER_BYTES + TRAILER_BYTES) {
                 return "file of " + size + " bytes is shorter than a header and a trailer ("
                         + (HEADER_BYTES + TRAILER_BYTES) + " bytes)";
             }
             ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES);
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                while (trailer.hasRemaining()) {
-                    if (channel.read(trailer, size - TRAILER_BYTES + trailer.position()) < 0) {
-                        throw new EOFException("unexpected end of " + file);
-                    }
+            while (trailer.hasRemaining()) {
+                if (channel.read(trailer, size - TRAILER_BYTES + trailer.position()) < 0) {
+                    throw new EOFException("unexpected end of " + file);
                 }
             }
             trailer.flip();
@@ -285,117 +289,115 @@ final class FileSnapshot {
             long recordCount = trailer.getLong();
             int storedFileCrc = trailer.getInt();
             long bodyEnd = size - TRAILER_BYTES;
-            CheckedInputStream checked = new CheckedInputStream(
-                    new BufferedInputStream(Files.newInputStream(file), 64 << 10), crc);
-            try (DataInputStream in = new DataInputStream(checked)) {
-                byte[] header = new byte[HEADER_BYTES];
-                in.readFully(header);
-                ByteBuffer h = ByteBuffer.wrap(header);
-                byte[] magic = new byte[MAGIC.length];
-                h.get(magic);
-                if (!Arrays.equals(magic, MAGIC)) {
-                    return "magic " + HexFormat.of().formatHex(magic) + " instead of "
-                            + HexFormat.of().formatHex(MAGIC) + " (\"SHOALSNP\")";
-                }
-                int version = h.getShort() & 0xFFFF;
-                int headerLength = h.getShort() & 0xFFFF;
-                h.getLong();
-                long covered = h.getLong();
-                int bucketCount = h.getInt();
-                int storedHeaderCrc = h.getInt();
-                CRC32C headerCrc = new CRC32C();
-                headerCrc.update(header, 0, HEADER_CRC_OFFSET);
-                if ((int) headerCrc.getValue() != storedHeaderCrc) {
-                    return "header CRC mismatch";
-                }
-                if (version != FORMAT_VERSION) {
-                    throw new PersistenceException(file + " has snapshot format version " + version
-                            + "; this version of Shoal reads version " + FORMAT_VERSION + " only");
-                }
-                if (headerLength != HEADER_BYTES) {
-                    return "header length " + headerLength + " instead of " + HEADER_BYTES;
-                }
-                if (covered != coveredRecordNumberOf(file)) {
-                    return "header says it covers the log before record " + covered + " but the name says "
-                            + coveredRecordNumberOf(file);
-                }
-                if (bucketCount < 1) {
-                    return "bucket count " + bucketCount;
-                }
-                if (sectionCount > bucketCount) {
-                    return "trailer counts " + sectionCount + " bucket sections for " + bucketCount + " buckets";
-                }
-                long offset = HEADER_BYTES;
-                long recordsSeen = 0;
-                int previousBucket = -1;
-                byte[] section = new byte[SECTION_BYTES];
-                for (long s = 0; s < sectionCount; s++) {
-                    if (bodyEnd - offset < SECTION_BYTES) {
-                        return "bucket section " + s + " at offset " + offset + " runs into the trailer";
-                    }
-                    in.readFully(section);
-                    ByteBuffer sb = ByteBuffer.wrap(section);
-                    int bucket = sb.getInt();
-                    long sequence = sb.getLong();
-                    long entries = sb.getInt() & 0xFFFF_FFFFL;
-                    int storedSectionCrc = sb.getInt();
-                    CRC32C sectionCrc = new CRC32C();
-                    sectionCrc.update(section, 0, SECTION_CRC_OFFSET);
-                    if ((int) sectionCrc.getValue() != storedSectionCrc) {
-                        return "bucket section CRC mismatch at offset " + offset;
-                    }
-                    if (bucket <= previousBucket || bucket >= bucketCount) {
-                        return "bucket section at offset " + offset + " for bucket " + bucket + " after bucket "
-                                + previousBucket + " (allowed: ascending, below " + bucketCount + ")";
-                    }
-                    if (sequence < 0) {
-                        return "bucket " + bucket + " has negative sequence " + sequence;
-                    }
-                    offset += SECTION_BYTES;
-                    if (entries > (bodyEnd - offset) / MIN_ENTRY_BYTES) {
-                        return "bucket " + bucket + " at offset " + (offset - SECTION_BYTES) + " claims " + entries
-                                + " entries; only " + (bodyEnd - offset) + " bytes are left before the trailer";
-                    }
-                    for (long e = 0; e < entries; e++) {
-                        String bad = entry(in, offset, bodyEnd, bucket, sink);
-                        if (bad != null) {
-                            return bad;
-                        }
-                        offset += FileLogFormat.FRAME_HEADER_BYTES + payload.limit();
-                        recordsSeen++;
-                    }
-                    if (sink != null) {
-                        sink.bucketSequence(bucket, sequence);
-                    }
-                    previousBucket = bucket;
-                }
-                if (offset != bodyEnd) {
-                    return (bodyEnd - offset) + " bytes between the last bucket section and the trailer";
-                }
-                if (recordsSeen != recordCount) {
-                    return "trailer counts " + recordCount + " records but the sections hold " + recordsSeen;
-                }
-                byte[] trailerBody = new byte[TRAILER_BYTES - 4];
-                in.readFully(trailerBody);
-                if ((int) crc.getValue() != storedFileCrc) {
-                    return "file CRC mismatch";
-                }
-                records = recordsSeen;
-                return null;
+            window.reset(channel, size);
+            fileCrc.reset();
+            window.checksumUpTo(fileCrc, size - 4);
+            int at = window.ensure(0, HEADER_BYTES);
+            ByteBuffer h = window.buffer();
+            byte[] magic = new byte[MAGIC.length];
+            window.copy(at, magic);
+            if (!Arrays.equals(magic, MAGIC)) {
+                return "magic " + HexFormat.of().formatHex(magic) + " instead of "
+                        + HexFormat.of().formatHex(MAGIC) + " (\"SHOALSNP\")";
             }
+            int version = h.getShort(at + 8) & 0xFFFF;
+            int headerLength = h.getShort(at + 10) & 0xFFFF;
+            long covered = h.getLong(at + 20);
+            int bucketCount = h.getInt(at + 28);
+            int storedHeaderCrc = h.getInt(at + HEADER_CRC_OFFSET);
+            crc.reset();
+            window.update(crc, at, HEADER_CRC_OFFSET);
+            if ((int) crc.getValue() != storedHeaderCrc) {
+                return "header CRC mismatch";
+            }
+            if (version != FORMAT_VERSION) {
+                throw new PersistenceException(file + " has snapshot format version " + version
+                        + "; this version of Shoal reads version " + FORMAT_VERSION + " only");
+            }
+            if (headerLength != HEADER_BYTES) {
+                return "header length " + headerLength + " instead of " + HEADER_BYTES;
+            }
+            if (covered != coveredRecordNumberOf(file)) {
+                return "header says it covers the log before record " + covered + " but the name says "
+                        + coveredRecordNumberOf(file);
+            }
+            if (bucketCount < 1) {
+                return "bucket count " + bucketCount;
+            }
+            if (sectionCount > bucketCount) {
+                return "trailer counts " + sectionCount + " bucket sections for " + bucketCount + " buckets";
+            }
+            long offset = HEADER_BYTES;
+            long recordsSeen = 0;
+            int previousBucket = -1;
+            for (long s = 0; s < sectionCount; s++) {
+                if (bodyEnd - offset < SECTION_BYTES) {
+                    return "bucket section " + s + " at offset " + offset + " runs into the trailer";
+                }
+                at = window.ensure(offset, SECTION_BYTES);
+                ByteBuffer sb = window.buffer();
+                int bucket = sb.getInt(at);
+                long sequence = sb.getLong(at + 4);
+                long entries = sb.getInt(at + 12) & 0xFFFF_FFFFL;
+                int storedSectionCrc = sb.getInt(at + SECTION_CRC_OFFSET);
+                crc.reset();
+                window.update(crc, at, SECTION_CRC_OFFSET);
+                if ((int) crc.getValue() != storedSectionCrc) {
+                    return "bucket section CRC mismatch at offset " + offset;
+                }
+                if (bucket <= previousBucket || bucket >= bucketCount) {
+                    return "bucket section at offset " + offset + " for bucket " + bucket + " after bucket "
+                            + previousBucket + " (allowed: ascending, below " + bucketCount + ")";
+                }
+                if (sequence < 0) {
+                    return "bucket " + bucket + " has negative sequence " + sequence;
+                }
+                offset += SECTION_BYTES;
+                if (entries > (bodyEnd - offset) / MIN_ENTRY_BYTES) {
+                    return "bucket " + bucket + " at offset " + (offset - SECTION_BYTES) + " claims " + entries
+                            + " entries; only " + (bodyEnd - offset) + " bytes are left before the trailer";
+                }
+                for (long e = 0; e < entries; e++) {
+                    String bad = entry(offset, bodyEnd, bucket, sink);
+                    if (bad != null) {
+                        return bad;
+                    }
+                    offset += entryBytes;
+                    recordsSeen++;
+                }
+                if (sink != null) {
+                    sink.bucketSequence(bucket, sequence);
+                }
+                previousBucket = bucket;
+            }
+            if (offset != bodyEnd) {
+                return (bodyEnd - offset) + " bytes between the last bucket section and the trailer";
+            }
+            if (recordsSeen != recordCount) {
+                return "trailer counts " + recordCount + " records but the sections hold " + recordsSeen;
+            }
+            window.ensure(bodyEnd, TRAILER_BYTES - 4); // the trailer's bytes before the CRC are in the file CRC too
+            if ((int) fileCrc.getValue() != storedFileCrc) {
+                return "file CRC mismatch";
+            }
+            records = recordsSeen;
+            return null;
         }
 
-        /** Reads one entry record at {@code offset}; returns why it is bad, or null (the payload is in {@link #payload}). */
-        private String entry(InputStream in, long offset, long bodyEnd, int bucket, RecoverySink sink) throws IOException {
+        /**
+         * Reads one entry record at {@code offset}; returns why it is bad, or null (its size is then
+         * in {@link #entryBytes}).
+         */
+        private String entry(long offset, long bodyEnd, int bucket, RecoverySink sink) throws IOException {
             long left = bodyEnd - offset;
             if (left < FileLogFormat.FRAME_HEADER_BYTES) {
                 return "incomplete record frame at offset " + offset;
             }
-            readFully(in, frame.clear());
-            frame.flip();
-            long length = frame.getInt(0) & 0xFFFF_FFFFL;
-            int code = frame.get(4);
-            int storedCrc = frame.getInt(5);
+            int at = window.ensure(offset, FileLogFormat.FRAME_HEADER_BYTES);
+            ByteBuffer bytes = window.buffer();
+            long length = bytes.getInt(at) & 0xFFFF_FFFFL;
+            int code = bytes.get(at + 4);
+            int storedCrc = bytes.getInt(at + 5);
             if (length < FileLogFormat.MIN_PAYLOAD_BYTES || length > FileLogFormat.MAX_PAYLOAD_BYTES) {
                 return "impossible record length " + length + " at offset " + offset;
             }
@@ -405,37 +407,29 @@ final class FileSnapshot {
             if (FileLogFormat.type(code) != ChangeType.CREATED) {
                 return "record type " + code + " at offset " + offset + " (snapshot entries are CREATED, type 1)";
             }
-            if (payload.capacity() < length) {
-                payload = ByteBuffer.allocate((int) Math.max(length, Math.min(payload.capacity() * 2L,
-                        FileLogFormat.MAX_PAYLOAD_BYTES)));
-            }
-            payload.clear().limit((int) length);
-            readFully(in, payload);
-            payload.flip();
-            CRC32C recordCrc = new CRC32C();
-            if (FileLogFormat.recordCrc(frame, payload, recordCrc) != storedCrc) {
+            int frameBytes = FileLogFormat.FRAME_HEADER_BYTES + (int) length;
+            at = window.ensure(offset, frameBytes);
+            bytes = window.buffer();
+            crc.reset();
+            window.update(crc, at, 5);
+            window.update(crc, at + FileLogFormat.FRAME_HEADER_BYTES, (int) length);
+            if ((int) crc.getValue() != storedCrc) {
                 return "record CRC mismatch at offset " + offset;
             }
-            ChangeRecord record = FileLogFormat.readPayload(ChangeType.CREATED, payload.duplicate(), problem);
+            ChangeRecord record = FileLogFormat.readPayload(ChangeType.CREATED, bytes,
+                    at + FileLogFormat.FRAME_HEADER_BYTES, (int) length, names, problem, sink != null);
             if (record == null) {
                 return "malformed record at offset " + offset + ": " + problem[0];
             }
-            if (record.bucket() != bucket) {
-                return "record at offset " + offset + " of bucket " + record.bucket() + " in the section of bucket " + bucket;
+            int recordBucket = bytes.getInt(at + FileLogFormat.FRAME_HEADER_BYTES);
+            if (recordBucket != bucket) {
+                return "record at offset " + offset + " of bucket " + recordBucket + " in the section of bucket " + bucket;
             }
             if (sink != null) {
                 sink.apply(record);
             }
+            entryBytes = frameBytes;
             return null;
-        }
-
-        private static void readFully(InputStream in, ByteBuffer into) throws IOException {
-            int n = into.remaining();
-            int read = in.readNBytes(into.array(), into.arrayOffset() + into.position(), n);
-            if (read != n) {
-                throw new EOFException("unexpected end of file");
-            }
-            into.position(into.position() + n);
         }
     }
 }
