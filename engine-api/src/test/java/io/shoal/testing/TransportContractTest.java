@@ -72,6 +72,18 @@ public abstract class TransportContractTest {
     /** An address to listen on that asks for an ephemeral port or name, e.g. {@code "mem:*"} or {@code "127.0.0.1:0"}. */
     protected abstract String listenAddress();
 
+    /**
+     * An address nobody listens on for the rest of the test. Default: where a server of this
+     * transport listened and then closed. A transport whose freed addresses another socket can take
+     * at once (a TCP port, even by the connecting socket itself) returns one it keeps occupied.
+     */
+    protected String refusingAddress() {
+        Transport.Server server = transport().listen(listenAddress(), new RecordingHandler());
+        String address = server.address();
+        server.close();
+        return address;
+    }
+
     @AfterEach
     void closeTransports() {
         List<Transport> toClose;
@@ -327,10 +339,7 @@ public abstract class TransportContractTest {
 
     @Test
     void connectToAnAddressNobodyListensOnFailsWithinTheTimeout() {
-        Transport serverTransport = transport();
-        Transport.Server server = serverTransport.listen(listenAddress(), new RecordingHandler());
-        String address = server.address();
-        server.close();
+        String address = refusingAddress();
 
         RecordingHandler handler = new RecordingHandler();
         long startNanos = System.nanoTime();

@@ -61,6 +61,21 @@ class TcpTlsTransportTest extends TransportContractTest {
         return TestSettings.transport(tls(node, node));
     }
 
+    private final List<java.net.Socket> heldPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    protected String refusingAddress() {
+        return TestSettings.refusingAddress(heldPorts);
+    }
+
+    @AfterEach
+    void releaseHeldPorts() throws java.io.IOException {
+        for (java.net.Socket socket : heldPorts) {
+            socket.close();
+        }
+        heldPorts.clear();
+    }
+
     @Override
     protected String listenAddress() {
         return "127.0.0.1:0";

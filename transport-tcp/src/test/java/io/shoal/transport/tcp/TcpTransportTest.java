@@ -46,6 +46,21 @@ class TcpTransportTest extends TransportContractTest {
         return TestSettings.transport();
     }
 
+    private final List<java.net.Socket> heldPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    protected String refusingAddress() {
+        return TestSettings.refusingAddress(heldPorts);
+    }
+
+    @AfterEach
+    void releaseHeldPorts() throws java.io.IOException {
+        for (java.net.Socket socket : heldPorts) {
+            socket.close();
+        }
+        heldPorts.clear();
+    }
+
     @Override
     protected String listenAddress() {
         return "127.0.0.1:0";

@@ -38,4 +38,19 @@ final class TestSettings {
         }
         return (TcpTransport) new TcpTransportProvider().create(settings);
     }
+
+    /**
+     * A loopback port bound by a socket that does not listen: connecting to it is refused, and no
+     * other socket (the connecting one included) can take it while {@code holder} is open.
+     */
+    static String refusingAddress(java.util.List<java.net.Socket> holder) {
+        try {
+            java.net.Socket socket = new java.net.Socket();
+            socket.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            holder.add(socket);
+            return "127.0.0.1:" + socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
