@@ -45,6 +45,28 @@ public interface Settings {
         return value;
     }
 
+    /** {@link #getBytes} and checks {@code min <= value <= max}. */
+    default long getBytes(String key, long min, long max) {
+        long value = getBytes(key);
+        if (value < min || value > max) {
+            throw new io.shoal.ConfigException(key, value + " bytes is out of range; allowed: " + withUnit(min) + " to "
+                    + withUnit(max) + " bytes");
+        }
+        return value;
+    }
+
+    /** {@code 1024} → {@code "1024 (1k)"}: the largest of k, m, g, t that divides it exactly. */
+    private static String withUnit(long bytes) {
+        String[] units = {"t", "g", "m", "k"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (10 * (units.length - i));
+            if (bytes >= unit && bytes % unit == 0) {
+                return bytes + " (" + bytes / unit + units[i] + ")";
+            }
+        }
+        return Long.toString(bytes);
+    }
+
     /** {@link #getLong} and checks {@code min <= value <= max}. */
     default long getLong(String key, long min, long max) {
         long value = getLong(key);

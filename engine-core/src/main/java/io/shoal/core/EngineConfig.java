@@ -43,9 +43,9 @@ final class EngineConfig {
         entriesPerBucket = s.getInt("store.entriesPerBucket", 16, 1 << 24);
         averageKeyBytes = s.getInt("store.averageKeyBytes", 1, 1 << 20);
         averageValueBytes = s.getInt("store.averageValueBytes", 1, 1 << 24);
-        maxKeyBytes = (int) bytesInRange(s, "store.maxKeyBytes", 1, 1 << 20);
-        maxValueBytes = (int) bytesInRange(s, "store.maxValueBytes", 1, 64 << 20);
-        maxMemoryBytes = bytesInRange(s, "memory.maxBytes", 1 << 20, Long.MAX_VALUE);
+        maxKeyBytes = (int) s.getBytes("store.maxKeyBytes", 1, 1 << 20);
+        maxValueBytes = (int) s.getBytes("store.maxValueBytes", 1, 64 << 20);
+        maxMemoryBytes = s.getBytes("memory.maxBytes", 1 << 20, Long.MAX_VALUE);
         evictionSampleSize = s.getInt("memory.evictionSampleSize", 1, 64);
         eviction = nonBlank(s, "eviction");
         persistence = nonBlank(s, "persistence");
@@ -59,14 +59,6 @@ final class EngineConfig {
     /** Reads and validates; throws {@link ConfigException} naming the first bad key. */
     static EngineConfig conclude(Settings settings) {
         return new EngineConfig(settings);
-    }
-
-    private static long bytesInRange(Settings s, String key, long min, long max) {
-        long value = s.getBytes(key);
-        if (value < min || value > max) {
-            throw new ConfigException(key, value + " bytes is out of range; allowed: " + min + " to " + max);
-        }
-        return value;
     }
 
     private static String nonBlank(Settings s, String key) {

@@ -40,11 +40,7 @@ final class ServerConfig {
         }
         port = s.getInt("server.port", 0, 65_535);
         advertisedAddress = s.getString("server.advertisedAddress").trim();
-        long frameBytes = s.getBytes("server.maxFrameBytes");
-        if (frameBytes < 64 * 1024 || frameBytes > (1L << 30)) {
-            throw new ConfigException("server.maxFrameBytes", frameBytes + " bytes is out of range; allowed: 64k to 1g");
-        }
-        maxFrameBytes = (int) frameBytes;
+        maxFrameBytes = (int) s.getBytes("server.maxFrameBytes", 64 * 1024, 1L << 30);
         authTimeoutMs = s.getLong("server.authTimeoutMs", 1, 3_600_000);
         startupWaitMs = s.getLong("server.startupWaitMs", 1, 86_400_000);
         keepAliveIntervalMs = s.getLong("server.keepAliveIntervalMs", 1, 3_600_000);
@@ -54,11 +50,7 @@ final class ServerConfig {
                     + keepAliveIntervalMs + "; a peer must get a PING before it is declared dead");
         }
         maxSubscriptionsPerConnection = s.getInt("server.maxSubscriptionsPerConnection", 0, 1_000_000);
-        long queued = s.getBytes("server.maxQueuedEventBytes");
-        if (queued < 0 || queued > (1L << 40)) {
-            throw new ConfigException("server.maxQueuedEventBytes", queued + " bytes is out of range; allowed: 0 to 1t");
-        }
-        maxQueuedEventBytes = queued;
+        maxQueuedEventBytes = s.getBytes("server.maxQueuedEventBytes", 0, 1L << 40);
         goodbyeWaitMs = s.getLong("server.goodbyeWaitMs", 0, 60_000);
         String secret = s.getString("server.auth.secret");
         authSecret = secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);

@@ -272,52 +272,9 @@ class EndToEndTest {
         assertTrue(client.ping().toMillis() < 5_000);
     }
 
-    /** A rough figure for the record (printed), not a benchmark; asserts only that pipelining pays. */
     @Test
-    void pipelinedThroughput() throws Exception {
-        ShoalMap<Long, byte[]> map = client.map("bench", Long.class, byte[].class);
-        byte[] value = new byte[64];
-        pipelined(map, value, 20_000); // warm-up
-        // Best of three rounds, each comparing the two ways in the same moment: the build machine's load varies.
-        List<String> rounds = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
-            int syncOps = 5_000;
-            long syncStart = System.nanoTime();
-            for (long i = 0; i < syncOps; i++) {
-                map.put(i, value);
-            }
-            double syncPerSecond = syncOps / ((System.nanoTime() - syncStart) / 1e9);
-            int ops = 200_000;
-            long start = System.nanoTime();
-            pipelined(map, value, ops);
-            double perSecond = ops / ((System.nanoTime() - start) / 1e9);
-            System.out.printf("PIPELINED (real node) %.0f ops/s (puts and gets, 64-byte values, 1024 in flight);"
-                    + " one at a time %.0f ops/s%n", perSecond, syncPerSecond);
-            rounds.add(Math.round(perSecond) + " vs " + Math.round(syncPerSecond));
-            if (perSecond > 2 * syncPerSecond) {
-                return;
-            }
-        }
-        fail("pipelined vs one at a time, ops/s: " + rounds);
-    }
-
-    private static void pipelined(ShoalMap<Long, byte[]> map, byte[] value, int ops) throws Exception {
-        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(1024);
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        for (long i = 0; i < ops; i++) {
-            window.acquire();
-            java.util.concurrent.CompletableFuture<?> f = i % 2 == 0 ? map.putAsync(i / 2, value) : map.getAsync(i / 2);
-            f.whenComplete((v, e) -> {
-                if (e != null) {
-                    failure.compareAndSet(null, e);
-                }
-                window.release();
-            });
-        }
-        assertTrue(window.tryAcquire(1024, 60, java.util.concurrent.TimeUnit.SECONDS), "calls still in flight");
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
+    void pipeliningPays() throws Exception {
+        Pipelining.assertPipelinedIsFasterThanOneAtATime(client.map("bench", Long.class, byte[].class));
     }
 
     @Test

@@ -14,14 +14,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Many requests in flight on one connection, replies in any order. */
 @Timeout(120)
@@ -110,57 +108,8 @@ class PipeliningTest {
         assertEquals(1, node.accepted.get(), "one connection");
     }
 
-    /**
-     * A rough figure, not a benchmark: pipelined async puts and gets against the fake node (whose
-     * store takes one lock) on loopback. Printed for the record; asserts only that pipelining is
-     * far faster than one call at a time, measured in the same run.
-     */
     @Test
-    void pipelinedThroughput() throws Exception {
-        ShoalMap<Long, byte[]> map = client.map("bench", Long.class, byte[].class);
-        byte[] value = new byte[64];
-        runPipelined(map, value, 20_000); // warm-up
-        // Best of three rounds, each comparing the two ways in the same moment: the build machine's load varies.
-        List<String> rounds = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
-            int syncOps = 5_000;
-            long syncStart = System.nanoTime();
-            for (long i = 0; i < syncOps; i++) {
-                map.put(i, value);
-            }
-            double syncPerSecond = syncOps / ((System.nanoTime() - syncStart) / 1e9);
-            int ops = 200_000;
-            long start = System.nanoTime();
-            runPipelined(map, value, ops);
-            double perSecond = ops / ((System.nanoTime() - start) / 1e9);
-            System.out.printf("PIPELINED %.0f ops/s (puts and gets, 64-byte values, 1024 in flight);"
-                    + " one at a time %.0f ops/s%n", perSecond, syncPerSecond);
-            rounds.add(Math.round(perSecond) + " vs " + Math.round(syncPerSecond));
-            if (perSecond > 2 * syncPerSecond) {
-                return;
-            }
-        }
-        fail("pipelined vs one at a time, ops/s: " + rounds);
-    }
-
-    private static void runPipelined(ShoalMap<Long, byte[]> map, byte[] value, int ops) throws Exception {
-        Semaphore window = new Semaphore(1024);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (long i = 0; i < ops; i++) {
-            window.acquire();
-            CompletableFuture<?> f = i % 2 == 0 ? map.putAsync(i / 2, value) : map.getAsync(i / 2);
-            f.whenComplete((v, e) -> {
-                if (e != null) {
-                    failure.compareAndSet(null, e);
-                }
-                window.release();
-            });
-        }
-        if (!window.tryAcquire(1024, 30, TimeUnit.SECONDS)) {
-            throw new AssertionError("calls still in flight after 30 s");
-        }
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
+    void pipeliningPays() throws Exception {
+        Pipelining.assertPipelinedIsFasterThanOneAtATime(client.map("bench", Long.class, byte[].class));
     }
 }

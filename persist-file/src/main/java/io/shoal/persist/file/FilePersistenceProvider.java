@@ -65,11 +65,7 @@ public final class FilePersistenceProvider implements PersistenceProvider {
         }
         FileLogConfig.FsyncPolicy fsync = oneOf(settings, FSYNC_KEY, FileLogConfig.FsyncPolicy.class);
         long intervalMs = settings.getLong(FSYNC_INTERVAL_MS_KEY, 1, 3_600_000);
-        long segmentBytes = settings.getBytes(SEGMENT_SIZE_BYTES_KEY);
-        if (segmentBytes < MIN_SEGMENT_SIZE_BYTES || segmentBytes > MAX_SEGMENT_SIZE_BYTES) {
-            throw new ConfigException(SEGMENT_SIZE_BYTES_KEY, segmentBytes + " is out of range; allowed: "
-                    + MIN_SEGMENT_SIZE_BYTES + " (1k) to " + MAX_SEGMENT_SIZE_BYTES + " (1t) bytes");
-        }
+        long segmentBytes = settings.getBytes(SEGMENT_SIZE_BYTES_KEY, MIN_SEGMENT_SIZE_BYTES, MAX_SEGMENT_SIZE_BYTES);
         boolean rollAtMidnight = settings.getBoolean(ROLL_AT_MIDNIGHT_KEY);
         String zoneText = settings.getString(ZONE_KEY);
         ZoneId zone;

@@ -63,11 +63,7 @@ public final class TcpTransportProvider implements TransportProvider {
 
     /** Reads and validates this module's settings. */
     static TcpConfig config(Settings settings) {
-        long maxFrameBytes = settings.getBytes(MAX_FRAME_BYTES_KEY);
-        if (maxFrameBytes < 1 || maxFrameBytes > MAX_MAX_FRAME_BYTES) {
-            throw new ConfigException(MAX_FRAME_BYTES_KEY, maxFrameBytes + " is out of range; allowed: 1 to "
-                    + MAX_MAX_FRAME_BYTES + " (1g) bytes");
-        }
+        long maxFrameBytes = settings.getBytes(MAX_FRAME_BYTES_KEY, 1, MAX_MAX_FRAME_BYTES);
         int maxConnections = settings.getInt(MAX_CONNECTIONS_KEY, 1, 1_000_000);
         int ioThreads = settings.getInt(IO_THREADS_KEY, 1, 64);
 
