@@ -1,5 +1,6 @@
 package io.shoal.core;
 
+import net.openhft.chronicle.algo.hashing.LongHashFunction;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.RandomDataInput;
 import net.openhft.chronicle.bytes.internal.HeapBytesStore;
@@ -159,6 +160,16 @@ final class StoreMarshallers {
         @Override
         public long size() {
             return size;
+        }
+
+        /**
+         * The same hash as {@link Data}'s default, which reads the bytes through bounds-checked
+         * interface calls: here they are hashed straight from the array (a sixth of a put's CPU
+         * before).
+         */
+        @Override
+        public long hash(LongHashFunction f) {
+            return f.hashBytes(buffer, 0, size);
         }
 
         @Override

@@ -62,12 +62,10 @@ final class LogFiles {
      * {@code entries} entries of the benchmark's data set, so that none is rebuilt as it fills.
      */
     static ShoalConfig nodeConfig(Path dir, String fsync, int entries) {
-        // Each store gets room for its share of the entries plus 18 %, like ShoalMapBench.
-        int entriesPerBucket = Math.max(64, (int) Math.ceil(entries * 1.18 / LogRecords.BUCKETS));
         return ShoalConfig.builder()
                 .bucketCount(LogRecords.BUCKETS)
                 .maxMemoryBytes(1L << 30)
-                .set("store.entriesPerBucket", entriesPerBucket)
+                .set("store.entriesPerBucket", MapData.entriesPerBucket(entries, LogRecords.BUCKETS))
                 .set("store.averageKeyBytes", MapData.KEY_BYTES)
                 .set("store.averageValueBytes", MapData.VALUE_BYTES)
                 .set("persistence", "file")

@@ -52,4 +52,14 @@ final class MapData {
     static int fillVariant(int index) {
         return index & (VALUE_VARIANTS - 1);
     }
+
+    /**
+     * {@code store.entriesPerBucket} for {@code entries} entries over {@code buckets} buckets: each
+     * store gets room for its share plus 18 %, so none is rebuilt as it fills, and none is left
+     * sparse (a store sized far beyond its entries costs each get cache and TLB misses: with the
+     * default 4096 per bucket, a get among 100,000 entries takes about 0.25 µs longer).
+     */
+    static int entriesPerBucket(long entries, int buckets) {
+        return (int) Math.max(64, Math.ceil(entries * 1.18 / buckets));
+    }
 }

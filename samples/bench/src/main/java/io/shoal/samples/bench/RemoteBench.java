@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * machine allows. Settings: 1 and 32 connections, 1 and 16 requests in flight per connection.
  *
  * <p>Everything runs in this JVM: the node (started through {@link Shoal#start}, as an application
- * embeds it, defaults but {@code transport = tcp} and an ephemeral port: no persistence, 256
+ * embeds it, defaults but {@code transport = tcp}, an ephemeral port and stores sized for the
+ * data set ({@link MapData#entriesPerBucket}, as the other benchmarks do): no persistence, 256
  * buckets, transport-tcp's default I/O threads), the echo server (as many I/O threads) and the
  * generator (its own event-loop threads). One process means one launcher and one JIT and GC for
  * all three, and the generator costs the same CPU against both servers; a second process would
@@ -90,6 +91,9 @@ final class RemoteBench {
                 .set("transport", "tcp")
                 .set("server.host", "127.0.0.1")
                 .set("server.port", 0)
+                .set("store.entriesPerBucket", MapData.entriesPerBucket(scale.keys(), ShoalMapBench.BUCKETS))
+                .set("store.averageKeyBytes", MapData.KEY_BYTES)
+                .set("store.averageValueBytes", MapData.VALUE_BYTES)
                 .build());
              EchoServer echo = new EchoServer(frames, serverThreads);
              LoadGenerator generator = new LoadGenerator(frames, CLIENT_THREADS, scale.keys())) {

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 public class ShoalMapBench {
     /** Buckets of the default config; each store gets room for its share of the entries plus 18 %. */
     static final int BUCKETS = 256;
-    static final int ENTRIES_PER_BUCKET = 4608;
+    static final int ENTRIES_PER_BUCKET = MapData.entriesPerBucket(MapData.ENTRIES, BUCKETS);
 
     private ShoalNode node;
     private ShoalMap<byte[], byte[]> map;
