@@ -2,7 +2,6 @@ package io.shoal.client;
 
 import io.shoal.ChangeListener;
 import io.shoal.Codecs;
-import io.shoal.NodeClosedException;
 import io.shoal.ShoalException;
 import io.shoal.ShoalMap;
 import io.shoal.Subscription;
@@ -424,8 +423,8 @@ final class ClientImpl implements ShoalClient {
                 + (call.isWrite() ? "; the write may or may not have been applied" : ""), call.isWrite()));
     }
 
-    NodeClosedException closedException() {
-        return new NodeClosedException("client " + config.clientName());
+    ClientClosedException closedException() {
+        return new ClientClosedException(config.clientName());
     }
 
     /** The timer task: expires due calls and forgets completed ones; see the class comment. */

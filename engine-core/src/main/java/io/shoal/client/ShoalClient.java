@@ -53,7 +53,7 @@ import java.util.Optional;
  * <p><b>Errors.</b> As in-process: {@link io.shoal.MemoryLimitExceededException},
  * {@link io.shoal.EntryTooLargeException}, {@link io.shoal.StorageUnavailableException},
  * {@link IllegalArgumentException} for a value the node refuses, {@link CodecException},
- * {@link NullPointerException} for null keys and values, and {@link NodeClosedException} after
+ * {@link NullPointerException} for null keys and values, and {@link ClientClosedException} (a {@link NodeClosedException}) after
  * {@link #close()}; plus {@link RequestTimeoutException} and {@link ConnectionLostException}, after
  * which the outcome of a write is unknown.
  */
@@ -128,7 +128,7 @@ public interface ShoalClient extends AutoCloseable {
      * Closes the client: sends GOODBYE on every connection and waits for the replies (at most
      * {@link ClientConfig#requestTimeout()}; replies to requests sent before still arrive first),
      * closes the connections and the transport, fails requests still waiting with
-     * {@link NodeClosedException} and stops the client's threads. Returns when all are closed.
+     * {@link ClientClosedException} and stops the client's threads. Returns when all are closed.
      * Idempotent; a second call waits for the first to finish. Listeners get no events after it
      * returns.
      */

@@ -171,6 +171,15 @@ final class ProtocolServer extends FrameHandler {
         LOG.info("node {} listens at {}{} (transport {}, protocol version {}, authentication {})", engineConfig.nodeId,
                 server.address(), config.advertisedAddress.isEmpty() ? "" : ", advertised as " + address, transportName,
                 PROTOCOL_VERSION, config.authRequired() ? "required" : "off");
+        if (config.advertisedAddress.isEmpty() && isWildcard(config.host)) {
+            LOG.warn("node {} listens on the wildcard address {} and advertises {}, which other machines cannot "
+                    + "connect to; set server.advertisedAddress to the host:port they should use", engineConfig.nodeId,
+                    config.host, address);
+        }
+    }
+
+    static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("0:0:0:0:0:0:0:0");
     }
 
     private void markReady() {

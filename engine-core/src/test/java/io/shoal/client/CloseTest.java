@@ -1,6 +1,5 @@
 package io.shoal.client;
 
-import io.shoal.NodeClosedException;
 import io.shoal.ShoalMap;
 import io.shoal.protocol.Request;
 import org.junit.jupiter.api.Test;
@@ -83,7 +82,7 @@ class CloseTest {
             client.close();
             assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 3_000, "bounded");
             ExecutionException e = assertThrows(ExecutionException.class, () -> read.get(5, TimeUnit.SECONDS));
-            assertInstanceOf(NodeClosedException.class, e.getCause());
+            assertClientClosed(e.getCause());
         }
     }
 
@@ -100,7 +99,7 @@ class CloseTest {
         client.close();
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 3_000, "bounded");
         ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
-        assertInstanceOf(NodeClosedException.class, e.getCause());
+        assertClientClosed(e.getCause());
         assertFalse(clientThreadsAlive(prefix));
     }
 
@@ -122,5 +121,10 @@ class CloseTest {
             assertTrue(client.isClosed());
             assertEquals(1, node.goodbyesReceived.get());
         }
+    }
+
+    private static void assertClientClosed(Throwable failure) {
+        String message = assertInstanceOf(ClientClosedException.class, failure).getMessage();
+        assertTrue(message.matches("client .+ is closed"), message);
     }
 }
