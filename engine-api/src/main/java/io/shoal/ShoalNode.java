@@ -57,6 +57,15 @@ public interface ShoalNode extends AutoCloseable {
     java.util.Optional<String> serverAddress();
 
     /**
+     * This node's current view of its cluster. Every node that serves over a transport is a cluster
+     * member: it joins through {@code cluster.seeds}, or founds a cluster of its own when it has
+     * none. Never blocks.
+     *
+     * @return the view, or empty with {@code transport = none}, where the node is not part of a cluster
+     */
+    java.util.Optional<ClusterView> clusterView();
+
+    /**
      * Writes the entries of the given maps to {@code file}, in the portable, versioned export format
      * of {@code docs/formats.md} (section 3): each entry's map name, key and value bytes, expiry
      * time and timestamp. Entries whose expiry time has passed are left out and counted.

@@ -51,6 +51,7 @@ public final class ClientConfig {
     private final Duration deadPeerTimeout;
     private final List<Class<?>> kryoClasses;
     private final int eventQueueCapacity;
+    private final boolean discoverNodes;
 
     private ClientConfig(Builder b) {
         this.nodes = List.copyOf(b.nodes);
@@ -68,6 +69,7 @@ public final class ClientConfig {
         this.deadPeerTimeout = b.deadPeerTimeout;
         this.kryoClasses = List.copyOf(b.kryoClasses);
         this.eventQueueCapacity = b.eventQueueCapacity;
+        this.discoverNodes = b.discoverNodes;
     }
 
     public static Builder builder() {
@@ -92,7 +94,16 @@ public final class ClientConfig {
         b.deadPeerTimeout = deadPeerTimeout;
         b.kryoClasses.addAll(kryoClasses);
         b.eventQueueCapacity = eventQueueCapacity;
+        b.discoverNodes = discoverNodes;
         return b;
+    }
+
+    /**
+     * Whether the client also tries the nodes the cluster reports (SERVER_INFO) after
+     * {@link #nodes()}; default {@code true}.
+     */
+    public boolean discoverNodes() {
+        return discoverNodes;
     }
 
     /** The nodes to try, in order (at least one). */
@@ -178,7 +189,7 @@ public final class ClientConfig {
                 + transportSettings + ", retryPolicy=" + retryPolicy + ", reconnectBackoff=" + reconnectBackoffInitial
                 + ".." + reconnectBackoffMax + ", keepAliveInterval=" + keepAliveInterval + ", deadPeerTimeout="
                 + deadPeerTimeout + ", kryoClasses=" + kryoClasses.stream().map(Class::getName).toList()
-                + ", eventQueueCapacity=" + eventQueueCapacity + '}';
+                + ", eventQueueCapacity=" + eventQueueCapacity + ", discoverNodes=" + discoverNodes + '}';
     }
 
     /**
@@ -202,8 +213,20 @@ public final class ClientConfig {
         private Duration deadPeerTimeout = Duration.ofSeconds(15);
         private final List<Class<?>> kryoClasses = new ArrayList<>();
         private int eventQueueCapacity = 65_536;
+        private boolean discoverNodes = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether to try the nodes the cluster reports (SERVER_INFO) after {@link #nodes}; default
+         * {@code true}. {@code false} keeps the client on the listed nodes only: for tools that
+         * must talk to one particular node (its stats, its data directory's owner), and for nodes
+         * talking to each other.
+         */
+        public Builder discoverNodes(boolean discover) {
+            this.discoverNodes = discover;
+            return this;
         }
 
         /**

@@ -68,6 +68,8 @@ import java.util.function.Function;
 final class ClientImpl implements ShoalClient {
     private static final Logger LOG = LoggerFactory.getLogger(ClientImpl.class);
     private static final AtomicLong INSTANCES = new AtomicLong();
+    /** Wait before a call answered NOT_OWNER is sent again. */
+    static final long NOT_OWNER_RETRY_MS = 20;
     /** Period of the timer task when nothing is due earlier. */
     private static final long SWEEP_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Calls in flight for longer than this leave the FIFO for {@code stragglers}. */
@@ -215,6 +217,15 @@ final class ClientImpl implements ShoalClient {
             stats.put(stat.name(), stat.value());
         }
         return Collections.unmodifiableMap(stats);
+    }
+
+    @Override
+    public CompletableFuture<Message> send(Request request) {
+        Objects.requireNonNull(request, "request");
+        if (request instanceof Request.Hello || request instanceof Request.Auth || request instanceof Request.Goodbye) {
+            throw new IllegalArgumentException(request.opcode() + " belongs to the client's own session handling");
+        }
+        return submit(request).copy();
     }
 
     @Override
@@ -401,6 +412,23 @@ final class ClientImpl implements ShoalClient {
             call.completeExceptionally(closedException());
         } else {
             dispatch(call);
+        }
+    }
+
+    /**
+     * After NOT_OWNER (the node did nothing: the partition table is changing under it): sends the
+     * call again after {@link #NOT_OWNER_RETRY_MS}, if its deadline leaves time for that. Returns
+     * whether it will.
+     */
+    boolean retryLater(Call call) {
+        if (closed || call.deadlineNanos - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(2 * NOT_OWNER_RETRY_MS)) {
+            return false;
+        }
+        try {
+            scheduler.schedule(() -> resend(call), NOT_OWNER_RETRY_MS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
         }
     }
 
@@ -714,6 +742,9 @@ final class ClientImpl implements ShoalClient {
                 return;
             }
             serverInfoVersion = info.tableVersion();
+            if (!config.discoverNodes()) {
+                return;
+            }
             List<String> addresses = new ArrayList<>();
             for (Push.NodeAddress node : info.nodes()) {
                 if (!node.address().isBlank() && !addresses.contains(node.address())) {

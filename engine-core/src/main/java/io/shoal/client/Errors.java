@@ -25,6 +25,7 @@ final class Errors {
             case MEMORY_LIMIT -> new MemoryLimitExceededException(message, -1, -1, -1);
             case STORAGE_REFUSED -> new StorageUnavailableException(message, false, null);
             case STORAGE_NOT_DURABLE -> new StorageUnavailableException(message, true, null);
+            case BUCKET_LOST -> new io.shoal.BucketLostException(message, -1); // the wire names no bucket
             case TOO_MANY_SUBSCRIPTIONS -> new ShoalException(call.describe() + ": " + where(call)
                     + " refused another subscription on this connection (server.maxSubscriptionsPerConnection): " + message);
             case INTERNAL_ERROR -> new ShoalException(call.describe() + ": " + where(call) + " failed (INTERNAL_ERROR): "

@@ -384,6 +384,10 @@ final class NodeConnection extends FrameHandler {
             }
             return;
         }
+        if (!call.internal && body instanceof ErrorReply error && error.code() == ErrorCode.NOT_OWNER
+                && call.subscription == null && client.retryLater(call)) {
+            return; // the cluster is moving the bucket: the node did nothing; ask again shortly
+        }
         if (call.subscription != null) {
             client.onSubscribeReply(this, call, body); // before any event of the subscription is read
         }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A connection to a Shoal cluster over the wire protocol ({@code docs/protocol.md}), giving the
@@ -111,6 +112,18 @@ public interface ShoalClient extends AutoCloseable {
      * client's hash implementation. Blocks.
      */
     NodeKeyHash hashCheck(byte[] data);
+
+    /**
+     * Sends one request of the protocol (docs/protocol.md) as it is and returns the node's answer:
+     * a {@link io.shoal.protocol.Reply}, or an {@link io.shoal.protocol.ErrorReply} (not turned
+     * into an exception, so the caller sees its code). For tools and for nodes talking to each
+     * other; applications use {@link #map}. Never blocks: the future completes on the transport's
+     * I/O thread, or exceptionally with {@link RequestTimeoutException},
+     * {@link ConnectionLostException} (per {@link ClientConfig#retryPolicy()}; a write's outcome is
+     * then unknown) or {@link ClientClosedException}. Session commands (HELLO, AUTH, GOODBYE) are
+     * the client's own and refused with {@link IllegalArgumentException}.
+     */
+    CompletableFuture<io.shoal.protocol.Message> send(io.shoal.protocol.Request request);
 
     /**
      * The addresses this client would try, in its order of preference: those of

@@ -33,9 +33,37 @@ final class BucketStore {
 
     /** Receives every applied change, with the bucket lock held. */
     interface ChangeSink {
+        /** A change this node made as the bucket's primary (or alone): to persistence, listeners and backups. */
         void applied(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key, StoredValue value,
                      long nowMs);
+
+        /** A change the bucket's primary made, applied here as a copy: to persistence only. */
+        void replicated(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key,
+                        StoredValue value, long nowMs);
     }
+
+    /** How {@link #applyCopy} treats a change's sequence number. */
+    enum CopyMode {
+        /** Recovery: a change at or below the bucket's sequence is skipped; nothing is reported. */
+        RECOVERY,
+        /** A backup in step with its primary: exactly the next sequence is applied, a repeat is skipped, a gap refused. */
+        REPLICA,
+        /**
+         * A live change to a bucket being fed (migration): live changes arrive in sequence order,
+         * but interleaved with snapshot entries, so each key keeps its highest version, a repeat
+         * is skipped, and a removal leaves a tombstone until the feed ends.
+         */
+        FEED,
+        /**
+         * An entry of a feed's snapshot: applied only if newer than what the key holds and than any
+         * removal of it seen during the feed; it does not move the bucket's sequence and is not
+         * reported (the node's next persistence snapshot stores it).
+         */
+        SNAPSHOT
+    }
+
+    /** Result of {@link #applyCopy}. */
+    enum CopyOutcome { APPLIED, SKIPPED, GAP }
 
     /** Outcome of a write, in a per-thread holder. */
     static final class WriteResult {
@@ -68,15 +96,33 @@ final class BucketStore {
         }
     }
 
+    /**
+     * Thrown by reads and writes while the bucket is not served here yet: the node became its
+     * primary and waits for the previous primary's hand-over. No stack trace: it is routing.
+     */
+    static final class NotServingException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final NotServingException INSTANCE = new NotServingException();
+
+        private NotServingException() {
+            super("the bucket is being handed over", null, false, false);
+        }
+    }
+
     final int index;
     private final String nodeId;
     final ReentrantLock lock = new ReentrantLock();
+    private final java.util.concurrent.locks.Condition servingAgain = lock.newCondition();
+    /** False while the bucket waits for a hand-over; changed under {@link #lock}, read by readers without it. */
+    private volatile boolean serving = true;
     private final StoreSizing sizing;
     private final ChangeSink sink;
     private final int initialFrequency;
     private volatile Generation current;
     private volatile boolean closed;
     // Guarded by lock.
+    /** Removals seen while fed, by key: a snapshot entry older than one of them must not come back. */
+    private java.util.HashMap<StoredKey, Long> tombstones;
     private long sequence;
     private long entries;
     private long entriesWithExpiry;
@@ -104,6 +150,9 @@ final class BucketStore {
      * @return false if absent or expired
      */
     boolean read(StoredKey key, StoredValue out) {
+        if (!serving) {
+            throw NotServingException.INSTANCE;
+        }
         while (true) {
             Generation g = generation();
             try {
@@ -186,6 +235,23 @@ final class BucketStore {
         return generation().map.segments();
     }
 
+    /**
+     * Visits the entries of one segment of the current store without the bucket lock (weakly
+     * consistent; the visitor returns false to stop). Visits nothing past the last segment, or if
+     * the store is replaced meanwhile ({@link #resizes} tells a caller that goes over every segment).
+     */
+    void visitSegment(int segment, Predicate<MapEntry<StoredKey, StoredValue>> visitor) {
+        Generation g = generation();
+        if (segment >= g.map.segments()) {
+            return;
+        }
+        try (MapSegmentContext<StoredKey, StoredValue, ?> c = g.map.segmentContext(segment)) {
+            c.forEachSegmentEntryWhile(visitor);
+        } catch (ChronicleHashClosedException e) {
+            // replaced while visiting
+        }
+    }
+
     /** Visits every entry without the bucket lock (weakly consistent); visitor returns false to stop. */
     void visitAll(Predicate<MapEntry<StoredKey, StoredValue>> visitor) {
         while (true) {
@@ -218,6 +284,9 @@ final class BucketStore {
         lock.lock();
         try {
             ensureOpen();
+            if (!serving) {
+                throw NotServingException.INSTANCE;
+            }
             growIfFull();
             for (int attempt = 0; ; attempt++) {
                 try {
@@ -310,6 +379,9 @@ final class BucketStore {
         lock.lock();
         try {
             ensureOpen();
+            if (!serving && type != ChangeType.EXPIRED && type != ChangeType.EVICTED) {
+                throw NotServingException.INSTANCE;
+            }
             try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(key)) {
                 c.updateLock().lock();
                 MapEntry<StoredKey, StoredValue> e = c.entry();
@@ -366,29 +438,172 @@ final class BucketStore {
      * {@code applied}).
      */
     void applyRecovered(StoredKey key, StoredValue valueOrNull, long sequence, WriteResult result) {
+        applyCopy(null, key, valueOrNull, sequence, null, CopyMode.RECOVERY, 0, result);
+    }
+
+    /**
+     * Applies a change made elsewhere, with the version ({@code sequence}), timestamp and expiry
+     * it was made with ({@code valueOrNull} is null for a removal of type {@code type}); see
+     * {@link CopyMode}. A change applied in {@code REPLICA} or {@code FEED} mode goes to the sink's
+     * {@link ChangeSink#replicated}. Memory accounting as {@link #applyRecovered}.
+     */
+    CopyOutcome applyCopy(MapHandle map, StoredKey key, StoredValue valueOrNull, long sequence, ChangeType type,
+                          CopyMode mode, long nowMs, WriteResult result) {
         result.reset();
         lock.lock();
         try {
             ensureOpen();
-            if (sequence <= this.sequence) {
-                return;
+            if (mode != CopyMode.SNAPSHOT) {
+                if (sequence <= this.sequence) {
+                    return CopyOutcome.SKIPPED;
+                }
+                if (mode == CopyMode.REPLICA && sequence != this.sequence + 1) {
+                    return CopyOutcome.GAP;
+                }
+            } else if (valueOrNull != null && tombstones != null) {
+                Long removedAt = tombstones.get(key);
+                if (removedAt != null && removedAt >= sequence) {
+                    return CopyOutcome.SKIPPED;
+                }
             }
             for (int attempt = 0; ; attempt++) {
                 try {
-                    applyRecoveredLocked(key, valueOrNull, sequence, result);
-                    return;
+                    if (!applyCopyLocked(key, valueOrNull, sequence, mode != CopyMode.RECOVERY, result)) {
+                        if (mode != CopyMode.SNAPSHOT) {
+                            this.sequence = sequence;
+                        }
+                        return CopyOutcome.SKIPPED;
+                    }
+                    break;
                 } catch (IllegalStateException | IllegalArgumentException e) {
                     if (attempt >= MAX_GROW_ATTEMPTS || valueOrNull == null || !growFor(e, key, valueOrNull)) {
                         throw e;
                     }
                 }
             }
+            if (mode == CopyMode.FEED && valueOrNull == null) {
+                if (tombstones == null) {
+                    tombstones = new java.util.HashMap<>();
+                }
+                tombstones.merge(key.copy(), sequence, Math::max);
+            }
+            if (mode != CopyMode.SNAPSHOT) {
+                this.sequence = sequence;
+            }
+            if (mode == CopyMode.REPLICA || mode == CopyMode.FEED) {
+                sink.replicated(map, this, type, sequence, key, valueOrNull, nowMs);
+            }
+            return CopyOutcome.APPLIED;
         } finally {
             lock.unlock();
         }
     }
 
-    private void applyRecoveredLocked(StoredKey key, StoredValue value, long sequence, WriteResult result) {
+    /** Stops ({@code false}) or resumes serving reads and writes; resuming wakes {@link #awaitServing}. */
+    void serving(boolean serve) {
+        lock.lock();
+        try {
+            serving = serve;
+            if (serve) {
+                servingAgain.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isServing() {
+        return serving;
+    }
+
+    /** Waits until the bucket serves again, at most {@code timeoutMs}; returns whether it does. */
+    boolean awaitServing(long timeoutMs) throws InterruptedException {
+        long remaining = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        lock.lock();
+        try {
+            while (!serving && remaining > 0) {
+                remaining = servingAgain.awaitNanos(remaining);
+            }
+            return serving;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Receives each entry a bucket drops, for memory and size accounting. */
+    interface DropListener {
+        void dropped(long mapId, int keyLength, int valueLength);
+    }
+
+    /**
+     * Starts a feed: drops every entry (telling {@code dropped}), takes the sender's
+     * {@code sequence}, and keeps removals as tombstones until {@link #endFeed}. Readers that held
+     * the old store retry on the new one.
+     */
+    void startFeed(long sequence, DropListener dropped) {
+        lock.lock();
+        try {
+            ensureOpen();
+            dropAllLocked(dropped);
+            this.sequence = sequence;
+            tombstones = new java.util.HashMap<>();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a feed is under way (between {@link #startFeed} and {@link #endFeed}). */
+    boolean isFeeding() {
+        lock.lock();
+        try {
+            return tombstones != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends a feed: tombstones are no longer needed once every snapshot entry has arrived. */
+    void endFeed() {
+        lock.lock();
+        try {
+            tombstones = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops every entry (this node no longer holds a copy of the bucket), telling {@code dropped}. */
+    void dropAll(DropListener dropped) {
+        lock.lock();
+        try {
+            if (!closed) {
+                dropAllLocked(dropped);
+                tombstones = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void dropAllLocked(DropListener dropped) {
+        Generation old = current;
+        if (entries > 0) {
+            StoredKey key = new StoredKey();
+            old.map.forEachEntry(e -> {
+                e.key().getUsing(key);
+                dropped.dropped(key.mapId, key.length, (int) (e.value().size() - ValueLayout.HEADER_BYTES));
+            });
+        }
+        current = newGeneration(sizing.entriesPerBucket(), 0);
+        entries = 0;
+        entriesWithExpiry = 0;
+        storedBytes = 0;
+        old.map.close();
+    }
+
+    /** Returns false, changing nothing, if {@code newerOnly} and the stored entry is at least as new. */
+    private boolean applyCopyLocked(StoredKey key, StoredValue value, long sequence, boolean newerOnly,
+                                    WriteResult result) {
         growIfFull();
         try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(key)) {
             c.updateLock().lock();
@@ -397,14 +612,18 @@ final class BucketStore {
             long oldExpiresAt = 0;
             if (e != null) {
                 Data<StoredValue> d = e.value();
+                if (newerOnly && d.bytes().readLong(d.offset() + ValueLayout.VERSION) >= sequence) {
+                    return false;
+                }
                 oldValueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
                 oldExpiresAt = d.bytes().readLong(d.offset() + ValueLayout.EXPIRES_AT);
+            } else if (value == null) {
+                result.applied = true; // nothing to remove: done
+                return true;
             }
             c.writeLock().lock();
             if (value == null) {
-                if (e != null) {
-                    c.remove(e);
-                }
+                c.remove(e);
             } else {
                 value.version = sequence;
                 value.valueHash = io.shoal.KeyHash.hash(value.bytes, 0, value.length);
@@ -423,8 +642,8 @@ final class BucketStore {
                 result.oldFootprint = Footprint.of(key.length, oldValueLength);
                 result.existed = true;
             }
-            this.sequence = sequence;
             result.applied = true;
+            return true;
         }
     }
 

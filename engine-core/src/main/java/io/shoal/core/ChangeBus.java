@@ -49,18 +49,34 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
         this.maps = maps;
     }
 
+    /**
+     * Takes every change this node makes as a bucket's primary to the bucket's other copies.
+     * Called by the writer with the bucket locked, so in bucket order; must not block.
+     */
+    interface Replication {
+        /**
+         * @return a future completed when every copy that must acknowledge the change has, or
+         *     {@code null} when the writer need not wait (no copies, or asynchronous backups)
+         */
+        CompletableFuture<Void> replicate(ChangeRecord change);
+    }
+
+    /** Set when the node joins a cluster; null while it is alone. */
+    volatile Replication replication;
+
     @Override
     public void applied(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key,
                         StoredValue value, long nowMs) {
         boolean toListeners = !map.listeners.isEmpty() || !globalListeners.isEmpty();
-        if (!toListeners && persistence == null) {
+        Replication replicas = replication;
+        if (!toListeners && persistence == null && replicas == null) {
             return;
         }
-        ChangeRecord record = new ChangeRecord(type, map.name, bucket.index, sequence, key.keyBytes(),
-                value == null ? null : Arrays.copyOf(value.bytes, value.length), nowMs,
-                value == null ? 0 : value.expiresAtMs);
-        if (persistence != null) {
-            pendingDurability.set(persistence.append(record));
+        ChangeRecord record = record(map, bucket, type, sequence, key, value, nowMs);
+        CompletableFuture<Void> stored = persistence == null ? null : persistence.append(record);
+        CompletableFuture<Void> copied = replicas == null ? null : replicas.replicate(record);
+        if (stored != null || copied != null) {
+            pendingDurability.set(stored == null ? copied : copied == null ? stored : CompletableFuture.allOf(stored, copied));
         }
         if (toListeners && !queue.offer(new Object[] {map, record})) {
             droppedTotal.incrementAndGet();
@@ -71,6 +87,22 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
                 droppedForGlobal.incrementAndGet();
             }
         }
+    }
+
+    @Override
+    public void replicated(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key,
+                           StoredValue value, long nowMs) {
+        if (persistence != null) {
+            pendingDurability.set(persistence.append(record(map, bucket, type, sequence, key, value, nowMs)));
+        }
+    }
+
+    private static ChangeRecord record(MapHandle map, BucketStore bucket, ChangeType type, long sequence, StoredKey key,
+                                       StoredValue value, long nowMs) {
+        return new ChangeRecord(type, map.name, bucket.index, sequence, key.keyBytes(),
+                value == null ? null : Arrays.copyOf(value.bytes, value.length),
+                value == null ? nowMs : value.timestampMs == 0 ? nowMs : value.timestampMs,
+                value == null ? 0 : value.expiresAtMs);
     }
 
     /**
@@ -99,7 +131,7 @@ final class ChangeBus implements BucketStore.ChangeSink, Lifecycle.Component {
      * stored it as its policy promises, or {@code null} when there is nothing to wait for.
      */
     CompletableFuture<Void> takeDurability() {
-        if (persistence == null) {
+        if (persistence == null && replication == null) {
             return null;
         }
         CompletableFuture<Void> pending = pendingDurability.get();

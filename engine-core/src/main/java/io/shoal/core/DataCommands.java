@@ -180,6 +180,8 @@ final class DataCommands {
             } else {
                 remove(session, requestId, map, s, condition, expected);
             }
+        } catch (LocalEngine.NotPrimaryException e) {
+            return false; // nothing was done: the decoded request is forwarded
         } catch (RuntimeException e) {
             session.replyFailure(opcode, requestId, e);
         }
@@ -240,6 +242,8 @@ final class DataCommands {
                 }
                 default -> throw new IllegalStateException("not a data request: " + request.opcode());
             }
+        } catch (LocalEngine.NotPrimaryException e) {
+            session.forward(requestId, request, e);
         } catch (RuntimeException e) {
             session.replyFailure(opcode, requestId, e);
         }

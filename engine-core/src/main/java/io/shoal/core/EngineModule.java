@@ -3,6 +3,9 @@ package io.shoal.core;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.shoal.client.ClientConfig;
+import io.shoal.cluster.ClusterConfig;
+import io.shoal.cluster.Membership;
 import io.shoal.internal.KryoCodecs;
 import io.shoal.internal.TypesafeSettings;
 import io.shoal.spi.EvictionPolicy;
@@ -123,13 +126,38 @@ final class EngineModule extends AbstractModule {
                 () -> ShoalNodeImpl.stats(config, engine, memory, changes)));
     }
 
+    /**
+     * The node's membership when it serves over a transport (every such node is a cluster member,
+     * alone when it has no seeds), or null. Its links to peers use the node's transport with the
+     * node's transport settings and secret; nothing connects until it joins.
+     */
+    @Provides
+    @Singleton
+    MembershipHolder membership(EngineConfig config, Settings s, ServerHolder server) {
+        if (server.server() == null) {
+            return new MembershipHolder(null);
+        }
+        ClusterConfig cluster = ClusterConfig.conclude(s, config.nodeId, config.bucketCount);
+        String secret = s.getString("server.auth.secret");
+        java.util.Map<String, Object> transportSettings = s instanceof TypesafeSettings typesafe
+                ? typesafe.section("transport-" + config.transport) : java.util.Map.of();
+        return new MembershipHolder(Membership.create(cluster, address -> {
+            ClientConfig.Builder peer = Membership.peerConfig(cluster, address).transport(config.transport);
+            transportSettings.forEach(peer::set);
+            if (!secret.isEmpty()) {
+                peer.secret(secret);
+            }
+            return peer.build();
+        }));
+    }
+
     @Provides
     @Singleton
     ShoalNodeImpl node(EngineConfig config, Settings s, LocalEngine engine, PersistenceLink persistence,
                        ChangeBus changes, ExpirySweeper sweeper, MapRegistry maps, MemoryGovernor memory,
-                       KryoCodecs kryo, List<Plugin> plugins, ServerHolder server) {
+                       KryoCodecs kryo, List<Plugin> plugins, ServerHolder server, MembershipHolder membership) {
         return new ShoalNodeImpl(config, s, engine, persistence, changes, sweeper, maps, memory, kryo, plugins,
-                server.server());
+                server.server(), membership.membership());
     }
 
     private static <P extends io.shoal.spi.NamedProvider<?>> ProviderRegistry<P> registry(String kind, Class<P> type) {
@@ -147,5 +175,9 @@ final class EngineModule extends AbstractModule {
 
     /** Guice cannot bind null; this carries the optional protocol server. */
     record ServerHolder(ProtocolServer server) {
+    }
+
+    /** Guice cannot bind null; this carries the optional membership. */
+    record MembershipHolder(Membership membership) {
     }
 }

@@ -30,6 +30,7 @@ final class Evictor {
     }
 
     private final BucketStore[] buckets;
+    private final java.util.function.IntPredicate serves;
     private final EvictionPolicy policy;
     private final int sampleSize;
     private final Remover remover;
@@ -37,8 +38,14 @@ final class Evictor {
     private int poolSize;
     private final StoredValue flyweight = new StoredValue();
 
-    Evictor(BucketStore[] buckets, EvictionPolicy policy, int sampleSize, Remover remover) {
+    /**
+     * @param serves which buckets this node may evict from: those it serves (a copy of another
+     *     node's bucket changes only as that node says)
+     */
+    Evictor(BucketStore[] buckets, EvictionPolicy policy, int sampleSize, java.util.function.IntPredicate serves,
+            Remover remover) {
         this.buckets = buckets;
+        this.serves = serves;
         this.policy = policy;
         this.sampleSize = sampleSize;
         this.remover = remover;
@@ -63,7 +70,8 @@ final class Evictor {
         boolean onlyWithExpiry = policy.evictsOnlyEntriesWithExpiry();
         for (int tries = 0; tries < BUCKET_TRIES; tries++) {
             BucketStore bucket = buckets[random.nextInt(buckets.length)];
-            if (bucket.entriesApprox() == 0 || (onlyWithExpiry && !bucket.hasEntriesWithExpiry())) {
+            if (bucket.entriesApprox() == 0 || (onlyWithExpiry && !bucket.hasEntriesWithExpiry())
+                    || !serves.test(bucket.index)) {
                 continue;
             }
             int taken = bucket.sampleSegment(random.nextInt(Math.max(1, bucket.segments())), sampleSize, random, entry -> {

@@ -85,8 +85,8 @@ final class ExpirySweeper implements Lifecycle.Component {
         List<Expired> expired = new ArrayList<>();
         for (int b = 0; b < engine.bucketCount() && running; b++) {
             BucketStore bucket = engine.bucket(b);
-            if (!bucket.hasEntriesWithExpiry()) {
-                continue;
+            if (!bucket.hasEntriesWithExpiry() || !engine.isPrimary(b)) {
+                continue; // a copy of another node's bucket expires entries when that node says so
             }
             long nowMs = System.currentTimeMillis();
             expired.clear();

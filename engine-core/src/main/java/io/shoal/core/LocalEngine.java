@@ -43,6 +43,7 @@ final class LocalEngine implements Lifecycle.Component {
     private final int maxKeyBytes;
     private final int maxValueBytes;
     private final MemoryGovernor memory;
+    private final MapRegistry maps;
     private final ChangeBus changes;
     private final EvictionPolicy policy;
     private final EvictionPolicy.AccessTracking tracking;
@@ -53,6 +54,7 @@ final class LocalEngine implements Lifecycle.Component {
     LocalEngine(String nodeId, EngineConfig config, StoreSizing sizing, MemoryGovernor memory, ChangeBus changes,
                 EvictionPolicy policy, MapRegistry maps) {
         this.nodeId = nodeId;
+        this.maps = maps;
         this.buckets = new BucketStore[config.bucketCount];
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new BucketStore(nodeId, i, sizing, changes, clampFrequency(policy.initialFrequency()));
@@ -64,11 +66,16 @@ final class LocalEngine implements Lifecycle.Component {
         this.changes = changes;
         this.policy = policy;
         this.tracking = policy.accessTracking();
-        memory.evictor(new Evictor(buckets, policy, config.evictionSampleSize, (bucket, mapId, key, version) -> {
+        memory.evictor(new Evictor(buckets, policy, config.evictionSampleSize, this::isPrimary, (bucket, mapId, key, version) -> {
             MapHandle map = maps.byId(mapId);
             return map != null && removeBytes(map, bucket, key, version, ChangeType.EVICTED) > 0;
         }));
     }
+
+    /** Which buckets this node serves; null outside a cluster (every bucket is local). */
+    volatile Ownership ownership;
+    /** Whether this member may serve now (its cluster lease); consulted only in a cluster. */
+    volatile java.util.function.BooleanSupplier lease = () -> true;
 
     static Scratch scratch() {
         return SCRATCH.get().clearForUse();
@@ -106,8 +113,12 @@ final class LocalEngine implements Lifecycle.Component {
     /** Reads the live value of the key into {@code s.storedValue}; false if none. */
     boolean read(MapHandle map, Scratch s) {
         BucketStore bucket = locate(map, s);
-        if (!bucket.read(s.storedKey, s.storedValue)) {
-            return false;
+        try {
+            if (!bucket.read(s.storedKey, s.storedValue)) {
+                return false;
+            }
+        } catch (BucketStore.NotServingException e) {
+            throw handingOver(bucket.index);
         }
         if (tracking != EvictionPolicy.AccessTracking.NONE) {
             recordAccess(bucket, s, System.currentTimeMillis());
@@ -132,6 +143,15 @@ final class LocalEngine implements Lifecycle.Component {
     void putExpiringAt(MapHandle map, Scratch s, BucketStore.PutMode mode, long expectedVersion, long expiresAtMs,
                        long nowMs, boolean captureExisting) {
         BucketStore bucket = locate(map, s);
+        try {
+            putLocated(map, bucket, s, mode, expectedVersion, expiresAtMs, nowMs, captureExisting);
+        } catch (BucketStore.NotServingException e) {
+            throw handingOver(bucket.index);
+        }
+    }
+
+    private void putLocated(MapHandle map, BucketStore bucket, Scratch s, BucketStore.PutMode mode,
+                            long expectedVersion, long expiresAtMs, long nowMs, boolean captureExisting) {
         changes.checkWritable();
         int valueLength = s.value.length();
         if (valueLength > maxValueBytes) {
@@ -173,7 +193,11 @@ final class LocalEngine implements Lifecycle.Component {
     void remove(MapHandle map, Scratch s, long expectedVersion, boolean captureRemoved) {
         BucketStore bucket = locate(map, s);
         changes.checkWritable();
-        removeLocated(map, bucket, s, expectedVersion, ChangeType.REMOVED, captureRemoved ? s.existing : null);
+        try {
+            removeLocated(map, bucket, s, expectedVersion, ChangeType.REMOVED, captureRemoved ? s.existing : null);
+        } catch (BucketStore.NotServingException e) {
+            throw handingOver(bucket.index);
+        }
     }
 
     /**
@@ -191,20 +215,42 @@ final class LocalEngine implements Lifecycle.Component {
                     + record.bucket() + " but its key hashes to bucket " + bucketIndex + " with buckets.count = "
                     + buckets.length + ": the data was written with another buckets.count");
         }
+        return applyCopy(map, bucketIndex, key, record.type().isRemoval() ? null : record.value(), record.sequence(),
+                record.timestampMs(), record.expiresAtMs(), record.type(), BucketStore.CopyMode.RECOVERY)
+                == BucketStore.CopyOutcome.APPLIED;
+    }
+
+    /**
+     * Applies a change made by another node (a replicated change or a migrated entry) with its
+     * version, timestamp and expiry; see {@link BucketStore#applyCopy}. The memory limit does not
+     * apply: a copy of what the cluster already holds is never refused.
+     *
+     * @throws IllegalArgumentException if the key does not hash to {@code bucket}
+     */
+    BucketStore.CopyOutcome applyCopy(MapHandle map, int bucket, byte[] key, byte[] valueOrNull, long sequence,
+                                      long timestampMs, long expiresAtMs, ChangeType type, BucketStore.CopyMode mode) {
+        if (closed) {
+            throw new NodeClosedException(nodeId);
+        }
+        if ((int) (KeyHash.hash(key, 0, key.length) & bucketMask) != bucket) {
+            throw new IllegalArgumentException("a key of map \"" + map.name + "\" sent for bucket " + bucket
+                    + " hashes to another bucket with buckets.count = " + buckets.length);
+        }
         Scratch s = INTERNAL_SCRATCH.get().clearForUse();
         s.storedKey.set(map.id, key, key.length);
         StoredValue value = null;
-        if (!record.type().isRemoval()) {
+        if (valueOrNull != null) {
             value = s.storedValue;
-            value.bytes = record.value();
-            value.length = record.value().length;
-            value.timestampMs = record.timestampMs();
-            value.expiresAtMs = record.expiresAtMs();
+            value.bytes = valueOrNull;
+            value.length = valueOrNull.length;
+            value.timestampMs = timestampMs;
+            value.expiresAtMs = expiresAtMs;
         }
         BucketStore.WriteResult result = s.result;
-        buckets[bucketIndex].applyRecovered(s.storedKey, value, record.sequence(), result);
-        if (!result.applied) {
-            return false;
+        BucketStore.CopyOutcome outcome = buckets[bucket].applyCopy(map, s.storedKey, value, sequence, type, mode,
+                timestampMs, result);
+        if (outcome != BucketStore.CopyOutcome.APPLIED) {
+            return outcome;
         }
         memory.add((value == null ? 0 : Footprint.of(key.length, value.length)) - result.oldFootprint);
         if (value == null && result.existed) {
@@ -212,7 +258,25 @@ final class LocalEngine implements Lifecycle.Component {
         } else if (value != null && !result.existed) {
             map.size.increment();
         }
-        return true;
+        return outcome;
+    }
+
+    /** Starts a feed of {@code bucket} from its primary: what it held is dropped (see {@link BucketStore#startFeed}). */
+    void startFeed(int bucket, long sequence) {
+        buckets[bucket].startFeed(sequence, this::forgetDropped);
+    }
+
+    /** Drops every entry of {@code bucket}: this node no longer holds a copy. */
+    void dropBucket(int bucket) {
+        buckets[bucket].dropAll(this::forgetDropped);
+    }
+
+    private void forgetDropped(long mapId, int keyLength, int valueLength) {
+        memory.add(-Footprint.of(keyLength, valueLength));
+        MapHandle map = maps.byId(mapId);
+        if (map != null) {
+            map.size.decrement();
+        }
     }
 
     /**
@@ -301,7 +365,82 @@ final class LocalEngine implements Lifecycle.Component {
         }
         byte[] keyBytes = s.key.array();
         s.storedKey.set(map.id, keyBytes, keyLength);
-        return buckets[(int) (KeyHash.hash(keyBytes, 0, keyLength) & bucketMask)];
+        int index = (int) (KeyHash.hash(keyBytes, 0, keyLength) & bucketMask);
+        Ownership o = ownership;
+        if (o != null) {
+            if (!o.isPrimary(index)) {
+                throw elsewhere(o, index);
+            }
+            if (!lease.getAsBoolean()) {
+                throw handingOver(index); // cut off from the cluster for a moment: wait, or ask again
+            }
+        }
+        return buckets[index];
+    }
+
+    /** Why a bucket is not served here: lost, or another node's (the caller forwards). */
+    private RuntimeException elsewhere(Ownership o, int bucket) {
+        if (o.isLost(bucket) || o.primaryAddress(bucket) == null) {
+            return new io.shoal.BucketLostException("bucket " + bucket + " lost every copy (more nodes failed at once "
+                    + "than backups.count allows); its data is gone until restored", bucket);
+        }
+        return new NotPrimaryException(bucket, o.primaryId(bucket), o.primaryAddress(bucket), o.tableVersion);
+    }
+
+    private RuntimeException handingOver(int bucket) {
+        Ownership o = ownership;
+        return new NotPrimaryException(bucket, nodeId, null, o == null ? 0 : o.tableVersion);
+    }
+
+    /**
+     * Thrown by an operation on a key whose bucket another node serves; the caller forwards the
+     * operation to {@code primaryAddress}. With a null {@code primaryAddress} the bucket is this
+     * node's but is being handed over to it: the caller waits ({@link #awaitServing}) or asks again
+     * shortly. Carries no stack trace: it is routing, not an error.
+     */
+    static final class NotPrimaryException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int bucket;
+        final String primaryId;
+        final String primaryAddress;
+        final long tableVersion;
+
+        NotPrimaryException(int bucket, String primaryId, String primaryAddress, long tableVersion) {
+            super(primaryAddress == null ? "bucket " + bucket + " is being handed over to node " + primaryId
+                    : "bucket " + bucket + " is served by node " + primaryId + " at " + primaryAddress + " (table version "
+                    + tableVersion + ")", null, false, false);
+            this.bucket = bucket;
+            this.primaryId = primaryId;
+            this.primaryAddress = primaryAddress;
+            this.tableVersion = tableVersion;
+        }
+
+        boolean handingOver() {
+            return primaryAddress == null;
+        }
+    }
+
+    /** Waits until {@code bucket} serves here again after a hand-over, at most {@code timeoutMs}. */
+    boolean awaitServing(int bucket, long timeoutMs) {
+        try {
+            if (!buckets[bucket].awaitServing(timeoutMs)) {
+                return false;
+            }
+            if (ownership == null || lease.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(Math.min(timeoutMs, 10)); // the lease comes back with the next heartbeat
+            return lease.getAsBoolean();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Whether this node serves {@code bucket} (always, outside a cluster). */
+    boolean isPrimary(int bucket) {
+        Ownership o = ownership;
+        return o == null || o.isPrimary(bucket);
     }
 
     private void recordAccess(BucketStore bucket, Scratch s, long nowMs) {

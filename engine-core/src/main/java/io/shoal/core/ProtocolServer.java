@@ -1,8 +1,10 @@
 package io.shoal.core;
 
 import io.shoal.NodeStats;
+import io.shoal.protocol.Message;
 import io.shoal.protocol.Push;
 import io.shoal.protocol.Reply;
+import io.shoal.protocol.Request;
 import io.shoal.spi.Connection;
 import io.shoal.spi.FrameHandler;
 import io.shoal.spi.Transport;
@@ -51,6 +53,13 @@ final class ProtocolServer extends FrameHandler {
     final ServerConfig config;
     final MapRegistry maps;
     final DataCommands data;
+    /** Answers node-to-node requests (docs/protocol.md section 11); null until the node's cluster is wired. */
+    volatile java.util.function.Function<Request, CompletableFuture<Message>> cluster;
+    private volatile Push.ServerInfo clusterInfo;
+    /** The cluster's counters for STATS; null outside a cluster. */
+    volatile Supplier<List<Reply.Stat>> clusterStats;
+    /** Sends a request to the member at an address and completes with its answer; null outside a cluster. */
+    volatile java.util.function.BiFunction<String, Request, CompletableFuture<Message>> forwarder;
     final LongAdder subscriberEventsDropped = new LongAdder();
     volatile boolean ready;
     volatile boolean stopping;
@@ -321,7 +330,25 @@ final class ProtocolServer extends FrameHandler {
     // Node information
 
     Push.ServerInfo serverInfo() {
-        return new Push.ServerInfo(1, List.of(new Push.NodeAddress(engineConfig.nodeId, address)));
+        Push.ServerInfo info = clusterInfo;
+        return info != null ? info : new Push.ServerInfo(1, List.of(new Push.NodeAddress(engineConfig.nodeId, address)));
+    }
+
+    /**
+     * The cluster's nodes or table changed: every READY connection is told (SERVER_INFO), and
+     * later ones at READY. A view change without a table change keeps the table's version.
+     */
+    void clusterChanged(long tableVersion, List<Push.NodeAddress> nodes) {
+        Push.ServerInfo previous = clusterInfo;
+        if (previous != null && (previous.tableVersion() > tableVersion
+                || previous.tableVersion() == tableVersion && previous.nodes().equals(nodes))) {
+            return;
+        }
+        Push.ServerInfo info = new Push.ServerInfo(tableVersion, List.copyOf(nodes));
+        clusterInfo = info;
+        for (ServerSession session : sessions.values()) {
+            session.pushIfReady(info);
+        }
     }
 
     /** STATS: stable names, documented in the README ("Serving remote clients"). */
@@ -331,7 +358,7 @@ final class ProtocolServer extends FrameHandler {
         for (ServerSession session : sessions.values()) {
             subscriptions += session.subscriptionCount();
         }
-        return new Reply.Stats(List.of(
+        List<Reply.Stat> stats = new ArrayList<>(List.of(
                 new Reply.Stat("entries", node.entries()),
                 new Reply.Stat("memoryUsedBytes", node.memoryUsedBytes()),
                 new Reply.Stat("memoryMaxBytes", node.memoryMaxBytes()),
@@ -347,6 +374,11 @@ final class ProtocolServer extends FrameHandler {
                 new Reply.Stat("requests", ops.sum()),
                 new Reply.Stat("opsPerSecond", opsPerSecond),
                 new Reply.Stat("uptimeMs", System.currentTimeMillis() - startedAtMs)));
+        Supplier<List<Reply.Stat>> cluster = clusterStats;
+        if (cluster != null) {
+            stats.addAll(cluster.get());
+        }
+        return new Reply.Stats(stats);
     }
 
     /** LOAD_LEVELS: this node alone until there is a cluster. */

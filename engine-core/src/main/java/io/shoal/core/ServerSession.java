@@ -106,6 +106,8 @@ final class ServerSession {
 
     // GOODBYE
     private final AtomicInteger pendingReplies = new AtomicInteger();
+    /** Whether the peer is another cluster member (its HELLO's client name says so); set at HELLO. */
+    private volatile boolean fromMember;
     private volatile boolean goodbyeReceived;
     private volatile int goodbyeRequestId;
     private final AtomicBoolean goodbyeReplied = new AtomicBoolean();
@@ -291,6 +293,8 @@ final class ServerSession {
                 } else if (server.stopping) {
                     closeWithError(request.opcode().code(), requestId, ErrorCode.SHUTTING_DOWN,
                             "node " + server.nodeId() + " is stopping; use another node", CLOSING);
+                } else if (isCluster(request.opcode())) {
+                    cluster(requestId, request); // members talk while the node is still starting
                 } else if (!server.ready) {
                     hold(frame);
                 } else if (request instanceof Request.Subscribe subscribe) {
@@ -306,6 +310,58 @@ final class ServerSession {
                 }
             }
         }
+    }
+
+    private static boolean isCluster(Opcode opcode) {
+        return opcode.code() >= Opcode.JOIN.code() && opcode.code() <= Opcode.FEED_DONE.code();
+    }
+
+    /** Hands a node-to-node request to the cluster; its reply is sent from the thread that completes it. */
+    private void cluster(int requestId, Request request) {
+        java.util.function.Function<Request, CompletableFuture<Message>> handler = server.cluster;
+        if (handler == null) {
+            sendError(request.opcode().code(), requestId, ErrorCode.NOT_CLUSTERED, "node " + server.nodeId()
+                    + " does not take part in a cluster");
+            return;
+        }
+        replyLater(requestId, request, handler.apply(request), ErrorCode.INTERNAL_ERROR, "");
+    }
+
+    /**
+     * A data request for a bucket another node serves: forwarded there and its answer passed back,
+     * unless it came from a member (which forwarded it already: the tables disagree for a moment,
+     * so it is told NOT_OWNER and asks again).
+     */
+    void forward(int requestId, Request request, LocalEngine.NotPrimaryException notHere) {
+        java.util.function.BiFunction<String, Request, CompletableFuture<Message>> forwarder = server.forwarder;
+        if (forwarder == null || fromMember || notHere.handingOver()) {
+            sendError(request.opcode().code(), requestId, ErrorCode.NOT_OWNER, "node " + server.nodeId()
+                    + " does not serve this key: " + notHere.getMessage() + "; ask again shortly");
+            return;
+        }
+        replyLater(requestId, request, forwarder.apply(notHere.primaryAddress, request), ErrorCode.PRIMARY_UNREACHABLE,
+                "node " + notHere.primaryId + " at " + notHere.primaryAddress + ", which serves bucket " + notHere.bucket
+                        + ", did not answer: ");
+    }
+
+    /** Sends the answer {@code reply} completes with, from the thread that completes it. */
+    private void replyLater(int requestId, Request request, CompletableFuture<Message> reply, ErrorCode onFailure,
+                            String failurePrefix) {
+        pendingReplies.incrementAndGet();
+        reply.whenComplete((message, failure) -> {
+            try {
+                if (failure == null) {
+                    FrameWriter.get().frame(new Frame(requestId, message)).sendTo(connection);
+                } else {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    sendError(request.opcode().code(), requestId, onFailure, failurePrefix + cause);
+                }
+            } finally {
+                pendingReplies.decrementAndGet();
+                replyGoodbyeIfDone();
+            }
+        });
     }
 
     private String notAllowed(int opcode) {
@@ -333,6 +389,7 @@ final class ServerSession {
 
     private void hello(int requestId, Request.Hello hello) {
         ServerConfig config = server.config;
+        fromMember = hello.clientName().startsWith(io.shoal.cluster.Membership.MEMBER_CLIENT_PREFIX);
         if (server.stopping) {
             closeWithError(Opcode.HELLO.code(), requestId, ErrorCode.SHUTTING_DOWN, "node " + server.nodeId()
                     + " is stopping; use another node", CLOSING);
@@ -385,6 +442,13 @@ final class ServerSession {
         connection.limitInboundFrameBytes(server.config.maxFrameBytes);
         send(FrameWriter.get().frame(reply));
         send(FrameWriter.get().frame(new Frame(0, server.serverInfo())));
+    }
+
+    /** Sends {@code push} if the connection is READY (one that becomes READY later gets the newest at once). */
+    void pushIfReady(Push push) {
+        if (state.get() == READY) {
+            send(FrameWriter.get().frame(new Frame(0, push)));
+        }
     }
 
     private void goodbye(int requestId, Request.Goodbye goodbye) {
@@ -660,6 +724,8 @@ final class ServerSession {
             return su.changeApplied() ? ErrorCode.STORAGE_NOT_DURABLE : ErrorCode.STORAGE_REFUSED;
         } else if (e instanceof NodeClosedException) {
             return ErrorCode.SHUTTING_DOWN;
+        } else if (e instanceof io.shoal.BucketLostException) {
+            return ErrorCode.BUCKET_LOST;
         } else if (e instanceof IllegalArgumentException) {
             return ErrorCode.INVALID_ARGUMENT;
         }

@@ -18,21 +18,57 @@ import java.util.function.Supplier;
 /**
  * A typed view of one map: encodes with the view's codecs into the per-thread scratch buffers and
  * runs the operation in {@link LocalEngine} on the caller's thread.
+ *
+ * <p>In a cluster, a key whose bucket another node serves makes the engine throw
+ * {@link LocalEngine.NotPrimaryException} before it does anything; the operation then runs on that
+ * node through this node's link to it ({@link Peers}), with the same results and exceptions.
  */
 final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     private static final long ANY_VERSION = -1;
+    /** How long an operation waits for a bucket being handed over to this node. */
+    static final long HANDOVER_WAIT_MS = 10_000;
     private final LocalEngine engine;
     private final MapHandle handle;
     final Codec<K> keyCodec;
     final Codec<V> valueCodec;
     private final MapView<K, V> view;
+    private final Peers peers;
 
-    ShoalMapImpl(LocalEngine engine, MapHandle handle, Codec<K> keyCodec, Codec<V> valueCodec) {
+    /** The maps of other members, for operations on keys they serve. */
+    interface Peers {
+        /** The map {@code name} as the member at {@code address} serves it, through this node's link to it. */
+        <K, V> ShoalMap<K, V> map(String address, String name, Codec<K> keyCodec, Codec<V> valueCodec);
+    }
+
+    ShoalMapImpl(LocalEngine engine, MapHandle handle, Codec<K> keyCodec, Codec<V> valueCodec, Peers peers) {
         this.engine = engine;
         this.handle = handle;
         this.keyCodec = keyCodec;
         this.valueCodec = valueCodec;
+        this.peers = peers;
         this.view = new MapView<>(this, engine, handle);
+    }
+
+    /** The map on the node that serves the key the engine refused. */
+    private ShoalMap<K, V> at(LocalEngine.NotPrimaryException elsewhere) {
+        if (elsewhere.handingOver()) {
+            // The bucket is changing hands: this node serves it once the previous primary has handed
+            // it over, or it has just handed it over itself. Either way, run the operation again
+            // once it is served here or routed elsewhere.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(HANDOVER_WAIT_MS);
+            while (!engine.awaitServing(elsewhere.bucket, 20) && engine.isPrimary(elsewhere.bucket)) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new ShoalException("bucket " + elsewhere.bucket + " is still being handed over to node "
+                            + engine.nodeId + " after " + HANDOVER_WAIT_MS + " ms");
+                }
+            }
+            return this;
+        }
+        if (peers == null) {
+            throw new IllegalStateException("bucket " + elsewhere.bucket + " is not served here and this node has no"
+                    + " links to other members");
+        }
+        return peers.map(elsewhere.primaryAddress, handle.name, keyCodec, valueCodec);
     }
 
     @Override
@@ -42,12 +78,28 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public V get(K key) {
+        try {
+            return getHere(key);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).get(key);
+        }
+    }
+
+    private V getHere(K key) {
         LocalEngine.Scratch s = withKey(key);
         return engine.read(handle, s) ? decodeValue(s.storedValue) : null;
     }
 
     @Override
     public ShoalEntry<K, V> getEntry(K key) {
+        try {
+            return getEntryHere(key);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).getEntry(key);
+        }
+    }
+
+    private ShoalEntry<K, V> getEntryHere(K key) {
         LocalEngine.Scratch s = withKey(key);
         if (!engine.read(handle, s)) {
             return null;
@@ -67,7 +119,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     }
 
     private long put(K key, V value, long ttlMs) {
-        long version = putApplied(key, value, ttlMs);
+        long version;
+        try {
+            version = putApplied(key, value, ttlMs);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return ttlMs == 0 ? at(e).put(key, value) : at(e).put(key, value, Duration.ofMillis(ttlMs));
+        }
         engine.awaitDurable();
         return version;
     }
@@ -80,7 +137,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public V putIfAbsent(K key, V value) {
-        V existing = putIfAbsentApplied(key, value);
+        V existing;
+        try {
+            existing = putIfAbsentApplied(key, value);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).putIfAbsent(key, value);
+        }
         engine.awaitDurable();
         return existing;
     }
@@ -93,7 +155,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public boolean replace(K key, long expectedVersion, V newValue) {
-        boolean replaced = replaceApplied(key, expectedVersion, newValue);
+        boolean replaced;
+        try {
+            replaced = replaceApplied(key, expectedVersion, newValue);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).replace(key, expectedVersion, newValue);
+        }
         engine.awaitDurable();
         return replaced;
     }
@@ -106,7 +173,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public boolean remove(K key) {
-        boolean removed = removeApplied(key, ANY_VERSION);
+        boolean removed;
+        try {
+            removed = removeApplied(key, ANY_VERSION);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).remove(key);
+        }
         engine.awaitDurable();
         return removed;
     }
@@ -124,14 +196,24 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public boolean remove(K key, long expectedVersion) {
-        boolean removed = removeApplied(key, Math.max(0, expectedVersion)); // never ANY_VERSION
+        boolean removed;
+        try {
+            removed = removeApplied(key, Math.max(0, expectedVersion)); // never ANY_VERSION
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).remove(key, expectedVersion);
+        }
         engine.awaitDurable();
         return removed;
     }
 
     @Override
     public boolean containsKey(K key) {
-        return engine.read(handle, withKey(key));
+        LocalEngine.Scratch s = withKey(key);
+        try {
+            return engine.read(handle, s);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).containsKey(key);
+        }
     }
 
     @Override
@@ -154,7 +236,11 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     /** Put returning the previous live value (for the ConcurrentMap view). */
     V putReturningPrevious(K key, V value) {
         LocalEngine.Scratch s = withKeyAndValue(key, value);
-        engine.put(handle, s, BucketStore.PutMode.ALWAYS, 0, 0, true);
+        try {
+            engine.put(handle, s, BucketStore.PutMode.ALWAYS, 0, 0, true);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).asMap().put(key, value);
+        }
         V previous = s.result.existed ? decodeValue(s.existing) : null;
         engine.awaitDurable();
         return previous;
@@ -163,7 +249,11 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     /** Remove returning the removed live value (for the ConcurrentMap view). */
     V removeReturningPrevious(K key) {
         LocalEngine.Scratch s = withKey(key);
-        engine.remove(handle, s, -1, true);
+        try {
+            engine.remove(handle, s, -1, true);
+        } catch (LocalEngine.NotPrimaryException e) {
+            return at(e).asMap().remove(key);
+        }
         V previous = s.result.applied ? decodeValue(s.existing) : null;
         engine.awaitDurable();
         return previous;
@@ -171,42 +261,44 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
 
     @Override
     public CompletableFuture<V> getAsync(K key) {
-        return async(() -> get(key));
+        return async(() -> getHere(key), remote -> remote.getAsync(key));
     }
 
     @Override
     public CompletableFuture<ShoalEntry<K, V>> getEntryAsync(K key) {
-        return async(() -> getEntry(key));
+        return async(() -> getEntryHere(key), remote -> remote.getEntryAsync(key));
     }
 
     @Override
     public CompletableFuture<Long> putAsync(K key, V value) {
-        return asyncWrite(() -> putApplied(key, value, 0));
+        return asyncWrite(() -> putApplied(key, value, 0), remote -> remote.putAsync(key, value));
     }
 
     @Override
     public CompletableFuture<Long> putAsync(K key, V value, Duration ttl) {
-        return asyncWrite(() -> putApplied(key, value, ttlMillis(ttl)));
+        return asyncWrite(() -> putApplied(key, value, ttlMillis(ttl)), remote -> remote.putAsync(key, value, ttl));
     }
 
     @Override
     public CompletableFuture<V> putIfAbsentAsync(K key, V value) {
-        return asyncWrite(() -> putIfAbsentApplied(key, value));
+        return asyncWrite(() -> putIfAbsentApplied(key, value), remote -> remote.putIfAbsentAsync(key, value));
     }
 
     @Override
     public CompletableFuture<Boolean> replaceAsync(K key, long expectedVersion, V newValue) {
-        return asyncWrite(() -> replaceApplied(key, expectedVersion, newValue));
+        return asyncWrite(() -> replaceApplied(key, expectedVersion, newValue),
+                remote -> remote.replaceAsync(key, expectedVersion, newValue));
     }
 
     @Override
     public CompletableFuture<Boolean> removeAsync(K key) {
-        return asyncWrite(() -> removeApplied(key, ANY_VERSION));
+        return asyncWrite(() -> removeApplied(key, ANY_VERSION), remote -> remote.removeAsync(key));
     }
 
     @Override
     public CompletableFuture<Boolean> removeAsync(K key, long expectedVersion) {
-        return asyncWrite(() -> removeApplied(key, Math.max(0, expectedVersion)));
+        return asyncWrite(() -> removeApplied(key, Math.max(0, expectedVersion)),
+                remote -> remote.removeAsync(key, expectedVersion));
     }
 
     @Override
@@ -310,11 +402,21 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         }
     }
 
-    /** Applies the write now; the future completes when it is durable (at once without persistence). */
-    private <T> CompletableFuture<T> asyncWrite(Supplier<T> write) {
+    /**
+     * Applies the write now; the future completes when it is durable (at once without persistence).
+     * A key another node serves is written there by {@code remote}.
+     */
+    private <T> CompletableFuture<T> asyncWrite(Supplier<T> write,
+                                                java.util.function.Function<ShoalMap<K, V>, CompletableFuture<T>> remote) {
         T result;
         try {
             result = write.get();
+        } catch (LocalEngine.NotPrimaryException e) {
+            try {
+                return remote.apply(at(e));
+            } catch (RuntimeException failure) {
+                return CompletableFuture.failedFuture(failure);
+            }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -322,9 +424,16 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         return durable == null ? CompletableFuture.completedFuture(result) : durable.thenApply(ignored -> result);
     }
 
-    private static <T> CompletableFuture<T> async(Supplier<T> operation) {
+    private <T> CompletableFuture<T> async(Supplier<T> read,
+                                           java.util.function.Function<ShoalMap<K, V>, CompletableFuture<T>> remote) {
         try {
-            return CompletableFuture.completedFuture(operation.get());
+            return CompletableFuture.completedFuture(read.get());
+        } catch (LocalEngine.NotPrimaryException e) {
+            try {
+                return remote.apply(at(e));
+            } catch (RuntimeException failure) {
+                return CompletableFuture.failedFuture(failure);
+            }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -1,5 +1,6 @@
 package io.shoal.core;
 
+import io.shoal.ClusterView;
 import io.shoal.Codecs;
 import io.shoal.ImportMode;
 import io.shoal.NodeClosedException;
@@ -9,7 +10,10 @@ import io.shoal.ShoalNode;
 import io.shoal.Subscription;
 import io.shoal.TransferProgress;
 import io.shoal.TransferSummary;
+import io.shoal.cluster.Membership;
 import io.shoal.internal.KryoCodecs;
+import io.shoal.protocol.Push;
+import io.shoal.protocol.Reply;
 import io.shoal.spi.ChangeRecordListener;
 import io.shoal.spi.Codec;
 import io.shoal.spi.Plugin;
@@ -24,6 +28,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The node: owns the lifecycle (stores, the protocol server's listener, persistence, change bus,
@@ -44,12 +49,18 @@ final class ShoalNodeImpl implements ShoalNode {
     private final List<Plugin> plugins;
     /** Null with {@code transport = none}. */
     private final ProtocolServer server;
+    /** Null with {@code transport = none}. */
+    private final Membership membership;
+    /** Null with {@code transport = none}. */
+    private final ClusterData clusterData;
+    /** Maps of other members, for keys they serve; null outside a cluster. */
+    private final ShoalMapImpl.Peers peers;
     private final Lifecycle lifecycle = new Lifecycle();
     private volatile boolean closed;
 
     ShoalNodeImpl(EngineConfig config, Settings settings, LocalEngine engine, PersistenceLink persistence,
                   ChangeBus changes, ExpirySweeper sweeper, MapRegistry maps, MemoryGovernor memory, KryoCodecs kryo,
-                  List<Plugin> plugins, ProtocolServer server) {
+                  List<Plugin> plugins, ProtocolServer server, Membership membership) {
         this.config = config;
         this.settings = settings;
         this.engine = engine;
@@ -61,6 +72,15 @@ final class ShoalNodeImpl implements ShoalNode {
         this.kryo = kryo;
         this.plugins = plugins;
         this.server = server;
+        this.membership = membership;
+        this.clusterData = membership == null ? null
+                : new ClusterData(config.nodeId, membership.config(), engine, maps, membership);
+        this.peers = membership == null ? null : new ShoalMapImpl.Peers() {
+            @Override
+            public <K, V> ShoalMap<K, V> map(String address, String name, Codec<K> keyCodec, Codec<V> valueCodec) {
+                return membership.peer(address).map(name, keyCodec, valueCodec);
+            }
+        };
     }
 
     void start() {
@@ -99,12 +119,70 @@ final class ShoalNodeImpl implements ShoalNode {
                 }
             });
         }
+        if (membership != null) {
+            ClusterData data = clusterData;
+            server.cluster = request -> Membership.isMembershipRequest(request.opcode()) ? membership.handle(request)
+                    : CompletableFuture.completedFuture(data.handle(request));
+            server.forwarder = membership::send;
+            changes.replication = data;
+            engine.lease = membership::holdsLease;
+            server.clusterStats = () -> {
+                Membership.Health health = membership.health();
+                return List.of(
+                        new Reply.Stat("clusterMembers", health.members()),
+                        new Reply.Stat("clusterViewVersion", health.viewVersion()),
+                        new Reply.Stat("clusterTableVersion", health.tableVersion()),
+                        new Reply.Stat("clusterBucketsLost", health.bucketsLost()),
+                        new Reply.Stat("clusterBucketsUnderReplicated", health.bucketsUnderReplicated()),
+                        new Reply.Stat("clusterCopiesFeeding", health.copiesFeeding()),
+                        new Reply.Stat("clusterCoordinator", health.coordinator() ? 1 : 0),
+                        new Reply.Stat("clusterLeaseHeld", health.leaseHeld() ? 1 : 0));
+            };
+            membership.addListener((view, table) -> {
+                data.onChange(view, table);
+                server.clusterChanged(table.version(), view.members().stream()
+                        .map(m -> new Push.NodeAddress(m.nodeId(), m.address())).toList());
+            });
+            lifecycle.start(new Lifecycle.Component() {
+                @Override
+                public void start() {
+                    membership.join(server.address());
+                }
+
+                @Override
+                public void stop() {
+                    membership.leave("node " + config.nodeId + " is stopping");
+                    data.close();
+                    membership.close();
+                }
+            });
+        }
         if (server != null) {
             lifecycle.start(server.serving());
         }
         LOG.info("node {} started: {} buckets, memory.maxBytes={}, eviction={}, plugins={}, server={}", config.nodeId,
                 config.bucketCount, config.maxMemoryBytes, config.eviction, config.plugins,
                 server == null ? "none" : server.address());
+    }
+
+    @Override
+    public Optional<ClusterView> clusterView() {
+        if (membership == null) {
+            return Optional.empty();
+        }
+        var view = membership.view();
+        return Optional.of(new ClusterView(view.version(), view.members().stream()
+                .map(m -> new ClusterView.Member(m.nodeId(), m.address(), m.zone())).toList(),
+                membership.tableVersion()));
+    }
+
+    /** Which buckets this node serves now (tests); null outside a cluster. */
+    Ownership ownership() {
+        return engine.ownership;
+    }
+
+    LocalEngine engine() {
+        return engine;
     }
 
     @Override
@@ -117,7 +195,7 @@ final class ShoalNodeImpl implements ShoalNode {
         Objects.requireNonNull(keyCodec, "keyCodec");
         Objects.requireNonNull(valueCodec, "valueCodec");
         ensureOpen();
-        return new ShoalMapImpl<>(engine, maps.open(name), keyCodec, valueCodec);
+        return new ShoalMapImpl<>(engine, maps.open(name), keyCodec, valueCodec, peers);
     }
 
     @Override

@@ -24,4 +24,20 @@ final class StoredKey {
     byte[] keyBytes() {
         return java.util.Arrays.copyOf(bytes, length);
     }
+
+    /** Equal when map id and key bytes are (for keys held in hash maps; mutate only copies kept there). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof StoredKey other && mapId == other.mapId
+                && java.util.Arrays.equals(bytes, 0, length, other.bytes, 0, other.length);
+    }
+
+    @Override
+    public int hashCode() {
+        int hash = Long.hashCode(mapId);
+        for (int i = 0; i < length; i++) {
+            hash = 31 * hash + bytes[i];
+        }
+        return hash;
+    }
 }

@@ -31,6 +31,21 @@ public final class TypesafeSettings implements Settings {
         this.namesOrigin = namesOrigin;
     }
 
+    /**
+     * Every setting under {@code path}, flattened to full keys ({@code path.a.b}) and plain Java
+     * values, in no particular order; empty if there is no such section. To hand a section of the
+     * node's config to something configured by keys, such as the transport of a client.
+     */
+    public java.util.Map<String, Object> section(String path) {
+        java.util.Map<String, Object> flat = new java.util.HashMap<>();
+        if (config.hasPath(path)) {
+            for (java.util.Map.Entry<String, ConfigValue> entry : config.getConfig(path).entrySet()) {
+                flat.put(path + "." + entry.getKey(), entry.getValue().unwrapped());
+            }
+        }
+        return flat;
+    }
+
     @Override
     public boolean hasPath(String key) {
         return config.hasPath(key);

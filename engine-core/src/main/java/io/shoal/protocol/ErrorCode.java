@@ -1,8 +1,9 @@
 package io.shoal.protocol;
 
 /**
- * The error codes of docs/protocol.md section 5. After an error whose {@link #closesConnection()}
- * is true, the node closes the connection right after sending it.
+ * The error codes of docs/protocol.md section 5 (30 to 36 belong to the cluster messages of
+ * section 11). After an error whose {@link #closesConnection()} is true, the node closes the
+ * connection right after sending it.
  */
 public enum ErrorCode {
     /** A length, flag, enum or string in the frame is invalid. */
@@ -39,6 +40,29 @@ public enum ErrorCode {
     STORAGE_NOT_DURABLE(24, false),
     /** The connection already has {@code server.maxSubscriptionsPerConnection} subscriptions. */
     TOO_MANY_SUBSCRIPTIONS(25, false),
+    /** The sender's partition table version is older than the receiver's; refetch the table. */
+    STALE_TABLE(30, false),
+    /** Writes are refused while the cluster is paused (reads are served); nothing changed. */
+    CLUSTER_PAUSED(31, false),
+    /** Every copy of the key's bucket was lost; never answered as if the bucket were empty. */
+    BUCKET_LOST(32, false),
+    /** A coordinator-only request reached another node; the message names the coordinator. */
+    NOT_COORDINATOR(33, false),
+    /** A replicated change skipped a sequence number of its bucket; the sender resends the bucket. */
+    OUT_OF_SEQUENCE(34, false),
+    /**
+     * The node holds no copy of the bucket a node-to-node message names, or does not serve the
+     * bucket of a data request a member forwarded to it (the table is changing: nothing was done;
+     * ask again shortly).
+     */
+    NOT_OWNER(35, false),
+    /** A cluster message reached a node that is not part of a cluster. */
+    NOT_CLUSTERED(36, false),
+    /**
+     * The node serving the key's bucket could not be reached in time by the node that received the
+     * request; for a write the outcome is unknown.
+     */
+    PRIMARY_UNREACHABLE(37, false),
     /** A bug in the node; the message says what. */
     INTERNAL_ERROR(99, false);
 

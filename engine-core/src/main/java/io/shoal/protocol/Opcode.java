@@ -1,7 +1,7 @@
 package io.shoal.protocol;
 
 /**
- * The commands of protocol version 1 (docs/protocol.md section 4), with their wire codes.
+ * The commands of protocol version 1 (docs/protocol.md sections 4 and 11), with their wire codes.
  *
  * <p>Opcode {@code 0} is not a command: it appears only in a connection error (an {@link ErrorReply}
  * sent without a request to answer), which is why {@link ErrorReply#opcode()} and
@@ -29,7 +29,18 @@ public enum Opcode {
     EVENTS_DROPPED(0x33, true),
     SERVER_INFO(0x40, true),
     STATS(0x41, false),
-    LOAD_LEVELS(0x42, false);
+    LOAD_LEVELS(0x42, false),
+    JOIN(0x50, false),
+    VIEW(0x51, false),
+    HEARTBEAT(0x52, false),
+    TABLE(0x53, false),
+    TABLE_FETCH(0x54, false),
+    REPLICATE(0x55, false),
+    MIGRATE_CHUNK(0x56, false),
+    BUCKET_DIGEST(0x57, false),
+    LEAVE(0x58, false),
+    CLUSTER_STATE(0x59, false),
+    FEED_DONE(0x5A, false);
 
     private static final Opcode[] BY_CODE = new Opcode[256];
 

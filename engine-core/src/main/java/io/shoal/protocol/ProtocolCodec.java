@@ -4,7 +4,9 @@ import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Encodes {@link Frame}s to bytes and decodes bytes to frames, exactly as docs/protocol.md
@@ -18,12 +20,16 @@ import java.util.List;
  * absolute indexes between the buffer's position and limit (the buffer is not moved) and checks,
  * before it allocates or copies anything, that every length fits in the bytes left; everything
  * section 3 of the spec calls malformed fails with {@link ProtocolException} and
- * {@link ErrorCode#MALFORMED_FRAME}. Values that are well-formed but not allowed (a bad map name,
- * a negative TTL, SCAN's maxEntries outside 1..65,536, a non-empty match for kind ALL) are noted
- * and reported as {@link ErrorCode#INVALID_ARGUMENT} only after the whole frame proved well-formed,
- * so that a malformed frame always closes the connection. Whether the body is a request, a reply, an
- * error reply or a push comes from the header's flags, and its layout from the header's opcode:
- * replies are decoded without knowing the request. Every valid frame has exactly one encoding, so
+ * {@link ErrorCode#MALFORMED_FRAME}; for the cluster messages (section 11) that includes a partition
+ * table that breaks its rules, a node named twice in a view or a bucket, and a bucket from 65,536
+ * on. Values that are well-formed but not allowed (a bad map name, a negative TTL, SCAN's
+ * maxEntries outside 1..65,536, a non-empty match for kind ALL, a replicated change whose
+ * {@code hasValue} does not fit its type) are noted and reported as
+ * {@link ErrorCode#INVALID_ARGUMENT} only after the whole frame proved well-formed, so that a
+ * malformed frame always closes the connection (a list element holding such a value is not
+ * built). Whether the body is a request, a reply, an error reply or a push comes from the
+ * header's flags, and its layout from the header's opcode: replies are decoded without knowing
+ * the request. Every valid frame has exactly one encoding, so
  * {@code encode(decode(bytes))} gives back the same bytes.
  *
  * <p>Strings are decoded as strict UTF-8 (malformed sequences, overlong forms and encoded
@@ -195,6 +201,91 @@ public final class ProtocolCodec {
             case LOAD_LEVELS:
                 in.finish();
                 return new Request.LoadLevels();
+            case JOIN: {
+                String nodeId = in.str("nodeId");
+                String address = in.str("address");
+                String zone = in.str("zone");
+                long incarnation = in.i64("incarnation");
+                in.finish();
+                return new Request.Join(nodeId, address, zone, incarnation);
+            }
+            case VIEW: {
+                ClusterWire.View view = readView(in);
+                in.finish();
+                return new Request.View(view);
+            }
+            case HEARTBEAT: {
+                String nodeId = in.str("nodeId");
+                long viewVersion = in.i64("viewVersion");
+                long tableVersion = in.i64("tableVersion");
+                in.finish();
+                return new Request.Heartbeat(nodeId, viewVersion, tableVersion);
+            }
+            case TABLE: {
+                ClusterWire.Table table = readTable(in, false);
+                in.finish();
+                return new Request.Table(table);
+            }
+            case TABLE_FETCH:
+                in.finish();
+                return new Request.TableFetch();
+            case REPLICATE: {
+                int count = in.count16("count", MIN_CHANGE_BYTES);
+                List<ClusterWire.Change> changes = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    ClusterWire.Change change = readChange(in);
+                    if (change != null) {
+                        changes.add(change);
+                    }
+                }
+                in.finish();
+                return new Request.Replicate(changes);
+            }
+            case MIGRATE_CHUNK: {
+                int bucket = in.bucket("bucket");
+                long tableVersion = in.i64("tableVersion");
+                long sequence = in.i64("sequence");
+                boolean last = in.bool("last");
+                int count = in.count32("count", MIN_ENTRY_BYTES, 0);
+                List<ClusterWire.Entry> entries = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    String map = in.map();
+                    byte[] key = in.bytes("key");
+                    byte[] value = in.bytes("value");
+                    long version = in.i64("version");
+                    long timestampMs = in.i64("timestampMs");
+                    long expiresAtMs = in.i64("expiresAtMs");
+                    if (in.valid()) { // else finish() reports the bad map name
+                        entries.add(new ClusterWire.Entry(map, key, value, version, timestampMs, expiresAtMs));
+                    }
+                }
+                in.finish();
+                return new Request.MigrateChunk(bucket, tableVersion, sequence, last, entries);
+            }
+            case BUCKET_DIGEST: {
+                int bucket = in.bucket("bucket");
+                in.finish();
+                return new Request.BucketDigest(bucket);
+            }
+            case LEAVE: {
+                String nodeId = in.str("nodeId");
+                String reason = in.str("reason");
+                in.finish();
+                return new Request.Leave(nodeId, reason);
+            }
+            case CLUSTER_STATE: {
+                int action = in.code8("action", ClusterWire.QUERY, ClusterWire.RESUME);
+                in.finish();
+                return new Request.ClusterState(action);
+            }
+            case FEED_DONE: {
+                int bucket = in.bucket("bucket");
+                long tableVersion = in.i64("tableVersion");
+                String receiverNodeId = in.str("receiverNodeId");
+                long sequence = in.i64("sequence");
+                in.finish();
+                return new Request.FeedDone(bucket, tableVersion, receiverNodeId, sequence);
+            }
             default:
                 // decodeHeader lets only request opcodes through with flags 0
                 throw new IllegalStateException("not a request opcode: " + opcode);
@@ -341,6 +432,68 @@ public final class ProtocolCodec {
                 in.finish();
                 return new Reply.LoadLevels(levels);
             }
+            case JOIN: {
+                if (in.bool("accepted")) {
+                    ClusterWire.View view = readView(in);
+                    ClusterWire.Table table = readTable(in, true);
+                    in.finish();
+                    return new Reply.Join(true, "", view, table);
+                }
+                String coordinatorAddress = in.str("coordinatorAddress");
+                in.finish();
+                return new Reply.Join(false, coordinatorAddress, null, null);
+            }
+            case VIEW: {
+                long viewVersion = in.i64("viewVersion");
+                in.finish();
+                return new Reply.View(viewVersion);
+            }
+            case HEARTBEAT: {
+                long viewVersion = in.i64("viewVersion");
+                long tableVersion = in.i64("tableVersion");
+                in.finish();
+                return new Reply.Heartbeat(viewVersion, tableVersion);
+            }
+            case TABLE: {
+                long tableVersion = in.i64("tableVersion");
+                in.finish();
+                return new Reply.Table(tableVersion);
+            }
+            case TABLE_FETCH: {
+                ClusterWire.Table table = readTable(in, true);
+                in.finish();
+                return new Reply.TableFetch(table);
+            }
+            case REPLICATE: {
+                int applied = in.u16("applied");
+                in.finish();
+                return new Reply.Replicate(applied);
+            }
+            case MIGRATE_CHUNK: {
+                int received = in.u31("received");
+                in.finish();
+                return new Reply.MigrateChunk(received);
+            }
+            case BUCKET_DIGEST: {
+                int bucket = in.bucket("bucket");
+                long sequence = in.i64("sequence");
+                long entries = in.i64("entries");
+                long digest = in.i64("digest");
+                in.finish();
+                return new Reply.BucketDigest(bucket, sequence, entries, digest);
+            }
+            case LEAVE:
+                in.finish();
+                return new Reply.Leave();
+            case CLUSTER_STATE: {
+                boolean paused = in.bool("paused");
+                long tableVersion = in.i64("tableVersion");
+                in.finish();
+                return new Reply.ClusterState(paused, tableVersion);
+            }
+            case FEED_DONE:
+                in.finish();
+                return new Reply.FeedDone();
             default:
                 // decodeHeader lets only request opcodes through with flags REPLY
                 throw new IllegalStateException("not a request opcode: " + opcode);
@@ -395,6 +548,111 @@ public final class ProtocolCodec {
         String message = in.str("message");
         in.finish();
         return new ErrorReply(opcode, code, message);
+    }
+
+    // cluster values (section 11): the fewest bytes each can take on the wire
+    /** {@code nodeId str, address str, zone str, incarnation i64}. */
+    private static final int MIN_MEMBER_BYTES = 2 + 2 + 2 + 8;
+    /** {@code bucket u32, count u8}. */
+    private static final int MIN_BUCKET_OWNERS_BYTES = 4 + 1;
+    /** {@code nodeId str, state u8}. */
+    private static final int MIN_REPLICA_BYTES = 2 + 1;
+    /** {@code bucket u32, sequence i64, changeType u8, map str, key bytes, hasValue bool, 2 x i64}. */
+    private static final int MIN_CHANGE_BYTES = 4 + 8 + 1 + 2 + 4 + 1 + 8 + 8;
+    /** {@code map str, key bytes, value bytes, version i64, timestampMs i64, expiresAtMs i64}. */
+    private static final int MIN_ENTRY_BYTES = 2 + 4 + 4 + 8 + 8 + 8;
+
+    private static ClusterWire.View readView(WireReader in) throws ProtocolException {
+        long version = in.i64("version");
+        int count = in.count16("memberCount", MIN_MEMBER_BYTES);
+        List<ClusterWire.Member> members = new ArrayList<>(count);
+        Set<String> nodeIds = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            int at = in.offset();
+            String nodeId = in.str("nodeId");
+            if (!nodeIds.add(nodeId)) {
+                throw in.malformed("field 'nodeId' at offset " + at + ": the view lists node " + Fields.quote(nodeId)
+                        + " twice");
+            }
+            String address = in.str("address");
+            String zone = in.str("zone");
+            long incarnation = in.i64("incarnation");
+            members.add(new ClusterWire.Member(nodeId, address, zone, incarnation));
+        }
+        return new ClusterWire.View(version, members);
+    }
+
+    /** A partition table; {@code mustBeFull} where the spec sends only full tables. */
+    private static ClusterWire.Table readTable(WireReader in, boolean mustBeFull) throws ProtocolException {
+        int at = in.offset();
+        long fromVersion = in.i64("fromVersion");
+        long toVersion = in.i64("toVersion");
+        long bucketCount = in.u32("bucketCount");
+        int backupCount = in.u8("backupCount");
+        String problem = ClusterWire.tableHeaderProblem(fromVersion, toVersion, bucketCount, backupCount);
+        if (problem != null) {
+            throw in.malformed("table at offset " + at + ": " + problem);
+        }
+        if (mustBeFull && fromVersion != 0) {
+            throw in.malformed("table at offset " + at + ": must be a full table (fromVersion 0), is a difference from "
+                    + fromVersion);
+        }
+        boolean full = fromVersion == 0;
+        int countAt = in.offset();
+        int count = in.count32("entryCount", MIN_BUCKET_OWNERS_BYTES, 0);
+        if (full ? count != bucketCount : count > bucketCount) {
+            throw in.malformed("field 'entryCount' at offset " + countAt + " is " + count + ": a "
+                    + (full ? "full table lists exactly " : "difference lists at most ") + bucketCount + " buckets");
+        }
+        List<ClusterWire.BucketOwners> buckets = new ArrayList<>(count);
+        long previous = -1;
+        for (int i = 0; i < count; i++) {
+            int bucketAt = in.offset();
+            int bucket = in.bucket("bucket");
+            problem = ClusterWire.tableBucketProblem(full, bucketCount, i, previous, bucket);
+            if (problem != null) {
+                throw in.malformed("field 'bucket' at offset " + bucketAt + ": " + problem);
+            }
+            previous = bucket;
+            int replicaCount = in.count8("replicaCount", MIN_REPLICA_BYTES);
+            List<ClusterWire.Replica> replicas = new ArrayList<>(replicaCount);
+            for (int j = 0; j < replicaCount; j++) {
+                int nodeAt = in.offset();
+                String nodeId = in.str("nodeId");
+                for (ClusterWire.Replica earlier : replicas) { // a few copies: no set needed
+                    if (earlier.nodeId().equals(nodeId)) {
+                        throw in.malformed("field 'nodeId' at offset " + nodeAt + ": bucket " + bucket
+                                + " lists node " + Fields.quote(nodeId) + " twice");
+                    }
+                }
+                int state = in.code8("state", ClusterWire.UP_TO_DATE, ClusterWire.DISCARDED);
+                replicas.add(new ClusterWire.Replica(nodeId, state));
+            }
+            buckets.add(new ClusterWire.BucketOwners(bucket, replicas));
+        }
+        return new ClusterWire.Table(fromVersion, toVersion, (int) bucketCount, backupCount, buckets);
+    }
+
+    /** One change of a REPLICATE request, or {@code null} if an invalid value was noted (finish() reports it). */
+    private static ClusterWire.Change readChange(WireReader in) throws ProtocolException {
+        int bucket = in.bucket("bucket");
+        long sequence = in.i64("sequence");
+        int changeType = in.code8("changeType", EventType.CREATED.code(), EventType.EVICTED.code());
+        String map = in.map();
+        byte[] key = in.bytes("key");
+        int hasValueAt = in.offset();
+        boolean hasValue = in.bool("hasValue");
+        byte[] value = hasValue ? in.bytes("value") : null;
+        long timestampMs = in.i64("timestampMs");
+        long expiresAtMs = in.i64("expiresAtMs");
+        if (hasValue != ClusterWire.carriesValue(changeType)) {
+            in.invalid("hasValue", hasValueAt, "a change of type " + changeType + " (" + EventType.lookup(changeType)
+                    + ") " + (hasValue ? "carries no value" : "carries a value"));
+        }
+        if (!in.valid()) {
+            return null;
+        }
+        return new ClusterWire.Change(bucket, sequence, changeType, map, key, value, timestampMs, expiresAtMs);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -571,7 +829,84 @@ public final class ProtocolCodec {
                 break;
             case STATS:
             case LOAD_LEVELS:
+            case TABLE_FETCH:
                 break;
+            case JOIN: {
+                Request.Join m = (Request.Join) request;
+                out.str(m.nodeId());
+                out.str(m.address());
+                out.str(m.zone());
+                out.i64(m.incarnation());
+                break;
+            }
+            case VIEW:
+                writeView(((Request.View) request).view(), out);
+                break;
+            case HEARTBEAT: {
+                Request.Heartbeat m = (Request.Heartbeat) request;
+                out.str(m.nodeId());
+                out.i64(m.viewVersion());
+                out.i64(m.tableVersion());
+                break;
+            }
+            case TABLE:
+                writeTable(((Request.Table) request).table(), out);
+                break;
+            case REPLICATE: {
+                Request.Replicate m = (Request.Replicate) request;
+                out.u16(m.changes().size());
+                for (ClusterWire.Change change : m.changes()) {
+                    out.u32(change.bucket());
+                    out.i64(change.sequence());
+                    out.u8(change.changeType());
+                    out.str(change.map());
+                    out.bytes(change.key());
+                    out.bool(change.value() != null);
+                    if (change.value() != null) {
+                        out.bytes(change.value());
+                    }
+                    out.i64(change.timestampMs());
+                    out.i64(change.expiresAtMs());
+                }
+                break;
+            }
+            case MIGRATE_CHUNK: {
+                Request.MigrateChunk m = (Request.MigrateChunk) request;
+                out.u32(m.bucket());
+                out.i64(m.tableVersion());
+                out.i64(m.sequence());
+                out.bool(m.last());
+                out.u32(m.entries().size());
+                for (ClusterWire.Entry entry : m.entries()) {
+                    out.str(entry.map());
+                    out.bytes(entry.key());
+                    out.bytes(entry.value());
+                    out.i64(entry.version());
+                    out.i64(entry.timestampMs());
+                    out.i64(entry.expiresAtMs());
+                }
+                break;
+            }
+            case BUCKET_DIGEST:
+                out.u32(((Request.BucketDigest) request).bucket());
+                break;
+            case LEAVE: {
+                Request.Leave m = (Request.Leave) request;
+                out.str(m.nodeId());
+                out.str(m.reason());
+                break;
+            }
+            case CLUSTER_STATE:
+                out.u8(((Request.ClusterState) request).action());
+                break;
+            case FEED_DONE: {
+                Request.FeedDone m = (Request.FeedDone) request;
+                out.u32(m.bucket());
+                out.i64(m.tableVersion());
+                out.str(m.receiverNodeId());
+                out.i64(m.sequence());
+                break;
+            }
             default:
                 throw new IllegalStateException("not a request opcode: " + request.opcode());
         }
@@ -695,8 +1030,84 @@ public final class ProtocolCodec {
                 }
                 break;
             }
+            case JOIN: {
+                Reply.Join m = (Reply.Join) reply;
+                out.bool(m.accepted());
+                if (m.accepted()) {
+                    writeView(m.view(), out);
+                    writeTable(m.table(), out);
+                } else {
+                    out.str(m.coordinatorAddress());
+                }
+                break;
+            }
+            case VIEW:
+                out.i64(((Reply.View) reply).viewVersion());
+                break;
+            case HEARTBEAT: {
+                Reply.Heartbeat m = (Reply.Heartbeat) reply;
+                out.i64(m.viewVersion());
+                out.i64(m.tableVersion());
+                break;
+            }
+            case TABLE:
+                out.i64(((Reply.Table) reply).tableVersion());
+                break;
+            case TABLE_FETCH:
+                writeTable(((Reply.TableFetch) reply).table(), out);
+                break;
+            case REPLICATE:
+                out.u16(((Reply.Replicate) reply).applied());
+                break;
+            case MIGRATE_CHUNK:
+                out.u32(((Reply.MigrateChunk) reply).received());
+                break;
+            case BUCKET_DIGEST: {
+                Reply.BucketDigest m = (Reply.BucketDigest) reply;
+                out.u32(m.bucket());
+                out.i64(m.sequence());
+                out.i64(m.entries());
+                out.i64(m.digest());
+                break;
+            }
+            case LEAVE:
+            case FEED_DONE:
+                break;
+            case CLUSTER_STATE: {
+                Reply.ClusterState m = (Reply.ClusterState) reply;
+                out.bool(m.paused());
+                out.i64(m.tableVersion());
+                break;
+            }
             default:
                 throw new IllegalStateException("not a request opcode: " + reply.opcode());
+        }
+    }
+
+    private static void writeView(ClusterWire.View view, Sink out) {
+        out.i64(view.version());
+        out.u16(view.members().size());
+        for (ClusterWire.Member member : view.members()) {
+            out.str(member.nodeId());
+            out.str(member.address());
+            out.str(member.zone());
+            out.i64(member.incarnation());
+        }
+    }
+
+    private static void writeTable(ClusterWire.Table table, Sink out) {
+        out.i64(table.fromVersion());
+        out.i64(table.toVersion());
+        out.u32(table.bucketCount());
+        out.u8(table.backupCount());
+        out.u32(table.buckets().size());
+        for (ClusterWire.BucketOwners owners : table.buckets()) {
+            out.u32(owners.bucket());
+            out.u8(owners.replicas().size());
+            for (ClusterWire.Replica replica : owners.replicas()) {
+                out.str(replica.nodeId());
+                out.u8(replica.state());
+            }
         }
     }
 

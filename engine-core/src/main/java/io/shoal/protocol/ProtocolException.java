@@ -8,7 +8,8 @@ package io.shoal.protocol;
  * reserved field, enum, bool or string is invalid, or bytes are left over),
  * {@link ErrorCode#UNKNOWN_OPCODE}, or {@link ErrorCode#INVALID_ARGUMENT} (the frame is well-formed
  * but a value is not allowed: a bad map name, a negative TTL, SCAN's maxEntries out of range, a
- * non-empty match for kind ALL; the connection stays open). {@link #opcode()} and
+ * non-empty match for kind ALL, a replicated change whose value does not fit its type; the
+ * connection stays open). {@link #opcode()} and
  * {@link #requestId()} are the frame's when its header could be read, else 0, so that
  * {@link #toErrorFrame()} is the error reply the spec asks for. The message names the field, its
  * offset in the frame and the bad value.

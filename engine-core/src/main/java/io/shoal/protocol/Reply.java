@@ -4,6 +4,7 @@ import static io.shoal.protocol.Fields.bytes;
 import static io.shoal.protocol.Fields.equal;
 import static io.shoal.protocol.Fields.hash;
 import static io.shoal.protocol.Fields.list;
+import static io.shoal.protocol.Fields.nonNegative;
 import static io.shoal.protocol.Fields.notNull;
 import static io.shoal.protocol.Fields.raw32;
 import static io.shoal.protocol.Fields.show;
@@ -16,7 +17,7 @@ import java.util.Objects;
 
 /**
  * A successful reply body (frame flags {@code REPLY}), one record per command of
- * docs/protocol.md section 4; the frame carries the request's opcode and id. A field the spec sends
+ * docs/protocol.md sections 4 and 11; the frame carries the request's opcode and id. A field the spec sends
  * only under a condition ("if {@code found}") is {@code null} (arrays) or 0 (numbers) when absent,
  * and the constructor insists on it, so that a reply has exactly one encoding.
  */
@@ -353,6 +354,143 @@ public sealed interface Reply extends Message {
     record LoadLevel(String nodeId, long entries, long memoryUsedBytes, long memoryMaxBytes, long opsPerSecond) {
         public LoadLevel {
             str(nodeId, "nodeId");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Cluster messages (section 11)
+
+    /**
+     * JOIN reply: if {@code accepted}, the current view and the full table (which include the new
+     * member) and {@code coordinatorAddress} is {@code ""}; if not, {@code coordinatorAddress} is
+     * where to send the JOIN ({@code ""} if the seed knows no coordinator yet) and {@code view} and
+     * {@code table} are {@code null}.
+     */
+    record Join(boolean accepted, String coordinatorAddress, ClusterWire.View view, ClusterWire.Table table)
+            implements Reply {
+        public Join {
+            str(coordinatorAddress, "coordinatorAddress");
+            if (accepted) {
+                notNull(view, "view (present when accepted)");
+                notNull(table, "table (present when accepted)");
+                if (!coordinatorAddress.isEmpty()) {
+                    throw new IllegalArgumentException("coordinatorAddress must be empty when accepted");
+                }
+                if (!table.isFull()) {
+                    throw new IllegalArgumentException("the table of an accepted JOIN is a full table (fromVersion 0),"
+                            + " not a difference from " + table.fromVersion());
+                }
+            } else if (view != null || table != null) {
+                throw new IllegalArgumentException("view and table must be null unless accepted");
+            }
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.JOIN;
+        }
+    }
+
+    /** VIEW reply: the view version the receiver holds after it. */
+    record View(long viewVersion) implements Reply {
+        @Override
+        public Opcode opcode() {
+            return Opcode.VIEW;
+        }
+    }
+
+    /** HEARTBEAT reply: the view and table versions the receiver holds. */
+    record Heartbeat(long viewVersion, long tableVersion) implements Reply {
+        @Override
+        public Opcode opcode() {
+            return Opcode.HEARTBEAT;
+        }
+    }
+
+    /** TABLE reply: the table version the receiver holds after applying the table. */
+    record Table(long tableVersion) implements Reply {
+        @Override
+        public Opcode opcode() {
+            return Opcode.TABLE;
+        }
+    }
+
+    /** TABLE_FETCH reply: the full partition table. */
+    record TableFetch(ClusterWire.Table table) implements Reply {
+        public TableFetch {
+            notNull(table, "table");
+            if (!table.isFull()) {
+                throw new IllegalArgumentException("a TABLE_FETCH reply carries a full table (fromVersion 0), not a "
+                        + "difference from " + table.fromVersion());
+            }
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.TABLE_FETCH;
+        }
+    }
+
+    /** REPLICATE reply: how many of the changes were applied or already present (a u16). */
+    record Replicate(int applied) implements Reply {
+        public Replicate {
+            u16(applied, "applied");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.REPLICATE;
+        }
+    }
+
+    /** MIGRATE_CHUNK reply: how many entries of the chunk were received (a u32, at most 2^31 - 1). */
+    record MigrateChunk(int received) implements Reply {
+        public MigrateChunk {
+            nonNegative(received, "received");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.MIGRATE_CHUNK;
+        }
+    }
+
+    /**
+     * BUCKET_DIGEST reply: the receiver's copy of {@code bucket} is at {@code sequence}, holds
+     * {@code entries} entries and has this {@code digest}.
+     */
+    record BucketDigest(int bucket, long sequence, long entries, long digest) implements Reply {
+        public BucketDigest {
+            ClusterWire.checkBucket(bucket, "bucket");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.BUCKET_DIGEST;
+        }
+    }
+
+    /** LEAVE reply (empty). */
+    record Leave() implements Reply {
+        @Override
+        public Opcode opcode() {
+            return Opcode.LEAVE;
+        }
+    }
+
+    /** CLUSTER_STATE reply: whether the cluster is paused (after the action) and its table version. */
+    record ClusterState(boolean paused, long tableVersion) implements Reply {
+        @Override
+        public Opcode opcode() {
+            return Opcode.CLUSTER_STATE;
+        }
+    }
+
+    /** FEED_DONE reply (empty). */
+    record FeedDone() implements Reply {
+        @Override
+        public Opcode opcode() {
+            return Opcode.FEED_DONE;
         }
     }
 

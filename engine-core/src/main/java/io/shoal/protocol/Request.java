@@ -3,6 +3,7 @@ package io.shoal.protocol;
 import static io.shoal.protocol.Fields.bytes;
 import static io.shoal.protocol.Fields.equal;
 import static io.shoal.protocol.Fields.hash;
+import static io.shoal.protocol.Fields.list;
 import static io.shoal.protocol.Fields.mapName;
 import static io.shoal.protocol.Fields.nonNegative;
 import static io.shoal.protocol.Fields.notNull;
@@ -12,11 +13,13 @@ import static io.shoal.protocol.Fields.str;
 import static io.shoal.protocol.Fields.u16;
 import static io.shoal.protocol.Fields.u32;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
- * A request body (frame flags 0), one record per command of docs/protocol.md section 4. The
- * client sends all of them; the node sends {@link Ping} and {@link Goodbye} too. Field names and
+ * A request body (frame flags 0), one record per command of docs/protocol.md sections 4 and 11.
+ * The client sends the commands of section 4; the node sends {@link Ping} and {@link Goodbye} too,
+ * and nodes send each other the cluster messages of section 11 ({@link Join} to {@link FeedDone}). Field names and
  * order follow the spec; {@code map} fields must be valid map names (1 to 255 bytes of UTF-8, no
  * control characters), {@code ttlMs} must not be negative.
  */
@@ -450,6 +453,152 @@ public sealed interface Request extends Message {
         @Override
         public Opcode opcode() {
             return Opcode.LOAD_LEVELS;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Cluster messages (section 11)
+
+    /** JOIN: a node asks a seed to let it into the cluster. */
+    record Join(String nodeId, String address, String zone, long incarnation) implements Request {
+        public Join {
+            str(nodeId, "nodeId");
+            str(address, "address");
+            str(zone, "zone");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.JOIN;
+        }
+    }
+
+    /** VIEW: the coordinator tells a member the new membership view. */
+    record View(ClusterWire.View view) implements Request {
+        public View {
+            notNull(view, "view");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.VIEW;
+        }
+    }
+
+    /** HEARTBEAT: a sign of life, with the view and table versions the sender holds. */
+    record Heartbeat(String nodeId, long viewVersion, long tableVersion) implements Request {
+        public Heartbeat {
+            str(nodeId, "nodeId");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.HEARTBEAT;
+        }
+    }
+
+    /** TABLE: the coordinator sends a member a full partition table or a difference. */
+    record Table(ClusterWire.Table table) implements Request {
+        public Table {
+            notNull(table, "table");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.TABLE;
+        }
+    }
+
+    /** TABLE_FETCH: ask for the full partition table. */
+    record TableFetch() implements Request {
+        @Override
+        public Opcode opcode() {
+            return Opcode.TABLE_FETCH;
+        }
+    }
+
+    /** REPLICATE: changes from a bucket's primary (at most 65,535), in per-bucket sequence order. */
+    record Replicate(List<ClusterWire.Change> changes) implements Request {
+        public Replicate {
+            changes = list(changes, "changes", Fields.MAX_U16);
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.REPLICATE;
+        }
+    }
+
+    /**
+     * MIGRATE_CHUNK: entries of {@code bucket} from its primary to a receiving node, as of
+     * {@code sequence} under table {@code tableVersion}; {@code last} on the final chunk.
+     */
+    record MigrateChunk(int bucket, long tableVersion, long sequence, boolean last, List<ClusterWire.Entry> entries)
+            implements Request {
+        public MigrateChunk {
+            ClusterWire.checkBucket(bucket, "bucket");
+            entries = list(entries, "entries", Integer.MAX_VALUE);
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.MIGRATE_CHUNK;
+        }
+    }
+
+    /** BUCKET_DIGEST: the receiver's digest of its copy of {@code bucket} (anti-entropy). */
+    record BucketDigest(int bucket) implements Request {
+        public BucketDigest {
+            ClusterWire.checkBucket(bucket, "bucket");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.BUCKET_DIGEST;
+        }
+    }
+
+    /** LEAVE: a node tells the coordinator it leaves the cluster (graceful shutdown). */
+    record Leave(String nodeId, String reason) implements Request {
+        public Leave {
+            str(nodeId, "nodeId");
+            str(reason, "reason");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.LEAVE;
+        }
+    }
+
+    /**
+     * CLUSTER_STATE: {@link ClusterWire#QUERY} (0), {@link ClusterWire#PAUSE} (1) or
+     * {@link ClusterWire#RESUME} (2) the cluster.
+     */
+    record ClusterState(int action) implements Request {
+        public ClusterState {
+            ClusterWire.clusterAction(action);
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.CLUSTER_STATE;
+        }
+    }
+
+    /**
+     * FEED_DONE: the primary of {@code bucket} tells the coordinator that {@code receiverNodeId} holds
+     * every change of the bucket up to {@code sequence}, under table {@code tableVersion}.
+     */
+    record FeedDone(int bucket, long tableVersion, String receiverNodeId, long sequence) implements Request {
+        public FeedDone {
+            ClusterWire.checkBucket(bucket, "bucket");
+            str(receiverNodeId, "receiverNodeId");
+        }
+
+        @Override
+        public Opcode opcode() {
+            return Opcode.FEED_DONE;
         }
     }
 }

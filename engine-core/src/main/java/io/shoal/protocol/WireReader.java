@@ -221,6 +221,47 @@ final class WireReader {
         return value;
     }
 
+    /** A bucket index ({@code u32}): below {@link ClusterWire#MAX_BUCKET_COUNT}, else malformed. */
+    int bucket(String field) throws ProtocolException {
+        int at = offset();
+        long value = u32(field);
+        if (value >= ClusterWire.MAX_BUCKET_COUNT) {
+            throw malformed("field '" + field + "' at offset " + at + " is " + value + ", a bucket is below "
+                    + ClusterWire.MAX_BUCKET_COUNT);
+        }
+        return (int) value;
+    }
+
+    /** A {@code u8} enum code from {@code min} to {@code max}, else malformed. */
+    int code8(String field, int min, int max) throws ProtocolException {
+        int at = offset();
+        int value = u8(field);
+        if (value < min || value > max) {
+            throw malformed("field '" + field + "' at offset " + at + " is " + value + ", not " + min + " to " + max);
+        }
+        return value;
+    }
+
+    /** A {@code u32} that must fit a non-negative {@code int} (a count of elements of one frame). */
+    int u31(String field) throws ProtocolException {
+        int at = offset();
+        long value = u32(field);
+        if (value > Integer.MAX_VALUE) {
+            throw malformed("field '" + field + "' at offset " + at + " is " + value + ", more than "
+                    + Integer.MAX_VALUE);
+        }
+        return (int) value;
+    }
+
+    /**
+     * A u8 element count, checked against the bytes left: every element takes at least
+     * {@code minElementBytes}.
+     */
+    int count8(String field, int minElementBytes) throws ProtocolException {
+        int at = offset();
+        return checkCount(field, at, u8(field), minElementBytes, 0);
+    }
+
     /**
      * A u16 element count, checked against the bytes left: every element takes at least
      * {@code minElementBytes}.
@@ -254,6 +295,11 @@ final class WireReader {
         if (invalidArgument == null) {
             invalidArgument = describe() + ": field '" + field + "' at offset " + at + ": " + problem;
         }
+    }
+
+    /** Whether no invalid value has been noted so far (records with such a value cannot be built). */
+    boolean valid() {
+        return invalidArgument == null;
     }
 
     /** After the last field: no byte may be left over, then any noted invalid value is reported. */
@@ -314,7 +360,8 @@ final class WireReader {
         return out.flip().toString();
     }
 
-    private ProtocolException malformed(String problem) {
+    /** A malformed-frame exception for this frame; {@code problem} names the field and its offset. */
+    ProtocolException malformed(String problem) {
         return new ProtocolException(ErrorCode.MALFORMED_FRAME, opcode, requestId, describe() + ": " + problem);
     }
 

@@ -7,7 +7,9 @@
  * is a header (opcode, flags, request id) and a body {@link io.shoal.protocol.Message}: a
  * {@link io.shoal.protocol.Request}, a {@link io.shoal.protocol.Reply}, an
  * {@link io.shoal.protocol.ErrorReply} or a {@link io.shoal.protocol.Push}, with one record per
- * frame kind of the spec. {@link io.shoal.protocol.ProtocolCodec} turns frames into bytes and back;
+ * frame kind of the spec; {@link io.shoal.protocol.ClusterWire} holds the values (views, partition
+ * tables, replicated changes) of the node-to-node messages of section 11.
+ * {@link io.shoal.protocol.ProtocolCodec} turns frames into bytes and back;
  * bad input fails with a {@link io.shoal.protocol.ProtocolException} that carries the
  * {@link io.shoal.protocol.ErrorCode} to answer with. {@link io.shoal.protocol.AuthProofs} computes
  * the AUTH proofs.

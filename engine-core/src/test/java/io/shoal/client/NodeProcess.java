@@ -1,6 +1,7 @@
 package io.shoal.client;
 
 import io.shoal.Shoal;
+import io.shoal.ShoalConfig;
 import io.shoal.ShoalNode;
 
 import java.io.BufferedReader;
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * port. {@link #main} is the child: it starts a node serving TCP on the given port, prints
  * {@code READY <address>} and runs until its stdin closes.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
     private final Process process;
     private final String address;
     private final Path log;
@@ -32,7 +33,12 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** Starts a node on {@code port} (0 for any) and waits until it serves. */
-    static NodeProcess start(int port) throws Exception {
+    public static NodeProcess start(int port) throws Exception {
+        return start(port, java.util.Map.of());
+    }
+
+    /** Starts a node on {@code port} (0 for any) with config {@code overrides}, and waits until it serves. */
+    public static NodeProcess start(int port, java.util.Map<String, Object> overrides) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -45,6 +51,8 @@ final class NodeProcess implements AutoCloseable {
         command.add(System.getProperty("java.class.path"));
         command.add(NodeProcess.class.getName());
         command.add(String.valueOf(port));
+        overrides.forEach((key, value) -> command.add(key + "=" + (value instanceof List<?> list
+                ? "[" + String.join(",", list.stream().map(String::valueOf).toList()) + "]" : value)));
         Path log = Files.createTempFile("node-process", ".log");
         Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
@@ -74,16 +82,16 @@ final class NodeProcess implements AutoCloseable {
         return new NodeProcess(process, address, log);
     }
 
-    String address() {
+    public String address() {
         return address;
     }
 
-    int port() {
+    public int port() {
         return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     }
 
     /** What the node wrote to stderr so far (its log). */
-    String stderr() {
+    public String stderr() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -91,8 +99,12 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL: no GOODBYE, no clean close; the OS resets its connections. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new AssertionError("the node process survived SIGKILL");
@@ -117,7 +129,17 @@ final class NodeProcess implements AutoCloseable {
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
-        try (ShoalNode node = Shoal.start(EndToEndTest.nodeConfig().set("server.port", port).build())) {
+        ShoalConfig.Builder config = EndToEndTest.nodeConfig().set("server.port", port);
+        for (int i = 1; i < args.length; i++) {
+            int equals = args[i].indexOf('=');
+            String value = args[i].substring(equals + 1);
+            // "[a,b]" is a list of strings (cluster.seeds); anything else a single value
+            config.set(args[i].substring(0, equals), value.startsWith("[")
+                    ? java.util.Arrays.stream(value.substring(1, value.length() - 1).split(","))
+                            .map(String::trim).filter(v -> !v.isEmpty()).toList()
+                    : value);
+        }
+        try (ShoalNode node = Shoal.start(config.build())) {
             System.out.println("READY " + node.serverAddress().orElseThrow());
             System.out.flush();
             while (System.in.read() >= 0) {

@@ -364,11 +364,11 @@ class ServerDataTest {
 
     @Test
     void unknownOpcodeClosesTheConnection() {
-        client.sendRaw(RawSocket.Wire.frame(0x55, 0, 9).build());
+        client.sendRaw(RawSocket.Wire.frame(0x7E, 0, 9).build());
         Frame reply = client.replyTo(9);
         ErrorReply error = assertInstanceOf(ErrorReply.class, reply.body());
         assertEquals(ErrorCode.UNKNOWN_OPCODE, error.code());
-        assertEquals(0x55, error.opcode());
+        assertEquals(0x7E, error.opcode());
         client.awaitClosed();
     }
 

@@ -148,7 +148,7 @@ class ProtocolMalformedTest {
                 if (original > 0) {
                     values.add(original - 1);
                 }
-                List<Long> huge = field.sizeBytes() == 2 ? List.of(0xFFFFL)
+                List<Long> huge = field.sizeBytes() == 1 ? List.of(0xFFL) : field.sizeBytes() == 2 ? List.of(0xFFFFL)
                         : List.of(0x7FFF_FFFFL, 0x8000_0000L, 0xFFFF_FFFFL);
                 values.addAll(huge);
                 for (long value : values) {
@@ -177,7 +177,16 @@ class ProtocolMalformedTest {
                 WireBuilder.frame(Opcode.STATS.code(), FLAG_REPLY, 1).count16("count", 0xFFFF).toBytes(),
                 WireBuilder.frame(Opcode.LOAD_LEVELS.code(), FLAG_REPLY, 1).count16("count", 0xFFFF).toBytes(),
                 WireBuilder.frame(Opcode.SERVER_INFO.code(), FLAG_PUSH, 0).i64("tableVersion", 1)
-                        .count16("count", 0xFFFF).toBytes());
+                        .count16("count", 0xFFFF).toBytes(),
+                WireBuilder.frame(Opcode.VIEW.code(), 0, 1).i64("version", 1).count16("memberCount", 0xFFFF).toBytes(),
+                tableRequest(0, 1, 65_536, 0xFFFF_FFFFL).toBytes(),
+                tableRequest(0, 1, 65_536, 65_536).toBytes(),
+                WireBuilder.frame(Opcode.TABLE_FETCH.code(), FLAG_REPLY, 1).i64("fromVersion", 0).i64("toVersion", 1)
+                        .u32("bucketCount", 1).u8("backupCount", 0).count32("entryCount", 1).u32("bucket", 0)
+                        .count8("replicaCount", 0xFF).toBytes(),
+                WireBuilder.frame(Opcode.REPLICATE.code(), 0, 1).count16("count", 0xFFFF).toBytes(),
+                migrateChunk(0xFFFF_FFFFL, 0).toBytes(),
+                migrateChunk(0x7FFF_FFFFL, 1).toBytes());
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         int rounds = 200;
         for (byte[] liar : liars) {
@@ -389,7 +398,7 @@ class ProtocolMalformedTest {
 
     @Test
     void errorCodesOutsideSectionFiveAreMalformed() {
-        for (int code : new int[] {0, 12, 19, 26, 30, 49, 98, 100, 0xFFFF}) {
+        for (int code : new int[] {0, 12, 19, 26, 29, 38, 49, 98, 100, 0xFFFF}) {
             byte[] frame = WireBuilder.frame(Opcode.GET.code(), FLAG_REPLY | FLAG_ERROR, 1).u16("code", code)
                     .str("message", "x").toBytes();
             ProtocolException e = rejectAs(ErrorCode.MALFORMED_FRAME, frame);
@@ -503,6 +512,229 @@ class ProtocolMalformedTest {
         byte[] badMapAndTtl = with(badMap, 8 + 2 + 5 + 5, 8, -5);
         ProtocolException e = rejectAs(ErrorCode.INVALID_ARGUMENT, badMapAndTtl);
         assertTrue(e.getMessage().contains("'map'"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // cluster messages (section 11): tables, node ids, buckets, changes
+
+    /** A TABLE request; each of {@code buckets} has one copy, on n1, UP_TO_DATE. */
+    private static WireBuilder tableRequest(long fromVersion, long toVersion, long bucketCount, long entryCount,
+                                            long... buckets) {
+        return bucketEntries(WireBuilder.frame(Opcode.TABLE.code(), 0, 7), fromVersion, toVersion, bucketCount,
+                entryCount, buckets);
+    }
+
+    private static WireBuilder bucketEntries(WireBuilder out, long fromVersion, long toVersion, long bucketCount,
+                                             long entryCount, long... buckets) {
+        out.i64("fromVersion", fromVersion).i64("toVersion", toVersion).u32("bucketCount", bucketCount)
+                .u8("backupCount", 1).count32("entryCount", entryCount);
+        for (long bucket : buckets) {
+            out.u32("bucket", bucket).count8("replicaCount", 1).str("nodeId", "n1").u8("state", 0);
+        }
+        return out;
+    }
+
+    /** A MIGRATE_CHUNK request claiming {@code count} entries and holding {@code present} entries of 35 bytes. */
+    private static WireBuilder migrateChunk(long count, int present) {
+        WireBuilder out = WireBuilder.frame(Opcode.MIGRATE_CHUNK.code(), 0, 7).u32("bucket", 1).i64("tableVersion", 1)
+                .i64("sequence", 1).bool("last", true).count32("count", count);
+        for (int i = 0; i < present; i++) {
+            out.str("map", "m").bytes("key", new byte[0]).bytes("value", new byte[0]).i64("version", 1)
+                    .i64("timestampMs", 0).i64("expiresAtMs", 0);
+        }
+        return out;
+    }
+
+    private static ProtocolException rejectAsMalformed(WireBuilder frame, String expectedInMessage) {
+        ProtocolException e = rejectAs(ErrorCode.MALFORMED_FRAME, frame.toBytes());
+        assertTrue(e.getMessage().contains(expectedInMessage), e.getMessage());
+        return e;
+    }
+
+    private static Message decodeBody(WireBuilder frame) throws ProtocolException {
+        return ProtocolCodec.decode(ByteBuffer.wrap(frame.toBytes())).body();
+    }
+
+    private static ClusterWire.BucketOwners onN1(int bucket) {
+        return new ClusterWire.BucketOwners(bucket, List.of(new ClusterWire.Replica("n1", ClusterWire.UP_TO_DATE)));
+    }
+
+    @Test
+    void tablesThatKeepTheRulesDecode() throws ProtocolException {
+        assertEquals(new Request.Table(new ClusterWire.Table(0, 5, 4, 1, List.of(onN1(0), onN1(1), onN1(2), onN1(3)))),
+                decodeBody(tableRequest(0, 5, 4, 4, 0, 1, 2, 3)));
+        assertEquals(new Request.Table(new ClusterWire.Table(5, 6, 4, 1, List.of(onN1(1), onN1(3)))),
+                decodeBody(tableRequest(5, 6, 4, 2, 1, 3)));
+        assertEquals(new Request.Table(new ClusterWire.Table(5, 6, 4, 1, List.of())),
+                decodeBody(tableRequest(5, 6, 4, 0)));
+        assertEquals(new Request.Table(new ClusterWire.Table(0, Long.MAX_VALUE, 1, 1, List.of(onN1(0)))),
+                decodeBody(tableRequest(0, Long.MAX_VALUE, 1, 1, 0)));
+        assertEquals(new Request.Table(new ClusterWire.Table(1, 2, 65_536, 1, List.of(onN1(65_535)))),
+                decodeBody(tableRequest(1, 2, 65_536, 1, 65_535)));
+    }
+
+    @Test
+    void aFullTableListsEveryBucketOnceInOrder() {
+        rejectAsMalformed(tableRequest(0, 5, 4, 3, 0, 1, 2),
+                "field 'entryCount' at offset 29 is 3: a full table lists exactly 4 buckets");
+        rejectAsMalformed(tableRequest(0, 5, 4, 5, 0, 1, 2, 3, 4), "a full table lists exactly 4 buckets");
+        rejectAsMalformed(tableRequest(0, 5, 4, 4, 0, 1, 3, 2), "entry 2 is bucket 3");
+        rejectAsMalformed(tableRequest(0, 5, 4, 4, 0, 1, 1, 2), "entry 2 is bucket 1");
+        rejectAsMalformed(tableRequest(0, 5, 4, 4, 1, 2, 3, 0), "entry 0 is bucket 1");
+        rejectAsMalformed(tableRequest(0, 5, 1, 0), "a full table lists exactly 1 buckets");
+    }
+
+    @Test
+    void aDifferenceListsChangedBucketsAtMostOnceInAscendingOrder() {
+        rejectAsMalformed(tableRequest(5, 6, 4, 2, 3, 1), "bucket 1 follows bucket 3");
+        rejectAsMalformed(tableRequest(5, 6, 4, 2, 2, 2), "bucket 2 follows bucket 2");
+        rejectAsMalformed(tableRequest(5, 6, 4, 3, 0, 2, 1), "bucket 1 follows bucket 2");
+        rejectAsMalformed(tableRequest(5, 6, 4, 1, 4), "bucket 4 is not below bucketCount 4");
+        rejectAsMalformed(tableRequest(5, 6, 4, 5, 0, 1, 2, 3, 3), "a difference lists at most 4 buckets");
+        rejectAsMalformed(tableRequest(5, 6, 4, 1, 65_536), "'bucket' at offset 33 is 65536");
+    }
+
+    @Test
+    void tableVersionsAndBucketCountsOutsideTheRulesAreMalformed() {
+        for (long bucketCount : new long[] {0, 3, 6, 65_535, 131_072, 0x8000_0000L, 0xFFFF_FFFFL}) {
+            rejectAsMalformed(tableRequest(5, 6, bucketCount, 0),
+                    "table at offset 8: bucketCount must be a power of two from 1 to 65536: " + bucketCount);
+        }
+        rejectAsMalformed(tableRequest(5, 5, 4, 0), "toVersion 5 must be greater than fromVersion 5");
+        rejectAsMalformed(tableRequest(5, 4, 4, 0), "toVersion 4 must be greater than fromVersion 5");
+        rejectAsMalformed(tableRequest(0, 0, 1, 1, 0), "toVersion 0 must be greater than fromVersion 0");
+        rejectAsMalformed(tableRequest(-1, 6, 4, 0), "fromVersion must not be negative: -1");
+        rejectAsMalformed(tableRequest(Long.MIN_VALUE, 6, 4, 0), "fromVersion must not be negative");
+    }
+
+    @Test
+    void joinAndTableFetchRepliesCarryOnlyFullTables() throws ProtocolException {
+        rejectAsMalformed(bucketEntries(WireBuilder.frame(Opcode.TABLE_FETCH.code(), FLAG_REPLY, 1), 5, 6, 4, 1, 2),
+                "table at offset 8: must be a full table (fromVersion 0), is a difference from 5");
+        WireBuilder join = WireBuilder.frame(Opcode.JOIN.code(), FLAG_REPLY, 1).bool("accepted", true)
+                .i64("version", 1).count16("memberCount", 1).str("nodeId", "n1").str("address", "a").str("zone", "")
+                .i64("incarnation", 1);
+        rejectAsMalformed(bucketEntries(join, 5, 6, 4, 1, 2), "must be a full table (fromVersion 0)");
+        assertEquals(new Reply.TableFetch(new ClusterWire.Table(0, 6, 2, 1, List.of(onN1(0), onN1(1)))),
+                decodeBody(bucketEntries(WireBuilder.frame(Opcode.TABLE_FETCH.code(), FLAG_REPLY, 1), 0, 6, 2, 2, 0,
+                        1)));
+    }
+
+    @Test
+    void aNodeNamedTwiceInAViewOrInOneBucketIsMalformed() throws ProtocolException {
+        WireBuilder view = WireBuilder.frame(Opcode.VIEW.code(), 0, 1).i64("version", 3).count16("memberCount", 3);
+        for (String nodeId : new String[] {"n1", "n2", "n1"}) {
+            view.str("nodeId", nodeId).str("address", "a").str("zone", "").i64("incarnation", 1);
+        }
+        rejectAsMalformed(view, "field 'nodeId' at offset 52: the view lists node \"n1\" twice");
+
+        WireBuilder table = WireBuilder.frame(Opcode.TABLE.code(), 0, 1).i64("fromVersion", 0).i64("toVersion", 1)
+                .u32("bucketCount", 1).u8("backupCount", 1).count32("entryCount", 1).u32("bucket", 0)
+                .count8("replicaCount", 2).str("nodeId", "n1").u8("state", 0).str("nodeId", "n1").u8("state", 2);
+        rejectAsMalformed(table, "bucket 0 lists node \"n1\" twice");
+
+        // the same node in two buckets, and in two views, is fine
+        assertEquals(new Request.Table(new ClusterWire.Table(0, 1, 2, 1, List.of(onN1(0), onN1(1)))),
+                decodeBody(tableRequest(0, 1, 2, 2, 0, 1)));
+    }
+
+    @Test
+    void bucketsFrom65536OnAreMalformed() throws ProtocolException {
+        for (long bucket : new long[] {65_536, 0x8000_0000L, 0xFFFF_FFFFL}) {
+            List<WireBuilder> frames = List.of(
+                    WireBuilder.frame(Opcode.BUCKET_DIGEST.code(), 0, 1).u32("bucket", bucket),
+                    WireBuilder.frame(Opcode.BUCKET_DIGEST.code(), FLAG_REPLY, 1).u32("bucket", bucket)
+                            .i64("sequence", 1).i64("entries", 1).i64("digest", 1),
+                    WireBuilder.frame(Opcode.FEED_DONE.code(), 0, 1).u32("bucket", bucket).i64("tableVersion", 1)
+                            .str("receiverNodeId", "n1").i64("sequence", 1),
+                    WireBuilder.frame(Opcode.MIGRATE_CHUNK.code(), 0, 1).u32("bucket", bucket).i64("tableVersion", 1)
+                            .i64("sequence", 1).bool("last", true).count32("count", 0),
+                    WireBuilder.frame(Opcode.REPLICATE.code(), 0, 1).count16("count", 1).u32("bucket", bucket)
+                            .i64("sequence", 1).u8("changeType", 3).str("map", "m").bytes("key", "k")
+                            .bool("hasValue", false).i64("timestampMs", 0).i64("expiresAtMs", 0));
+            for (WireBuilder frame : frames) {
+                rejectAsMalformed(frame, "is " + bucket + ", a bucket is below 65536");
+            }
+        }
+        assertEquals(new Request.BucketDigest(65_535),
+                decodeBody(WireBuilder.frame(Opcode.BUCKET_DIGEST.code(), 0, 1).u32("bucket", 65_535)));
+    }
+
+    @Test
+    void aMigrateChunkReplyCountsAtMostIntMaxEntries() throws ProtocolException {
+        for (long received : new long[] {0x8000_0000L, 0xFFFF_FFFFL}) {
+            rejectAsMalformed(WireBuilder.frame(Opcode.MIGRATE_CHUNK.code(), FLAG_REPLY, 1).u32("received", received),
+                    "field 'received' at offset 8 is " + received);
+        }
+        assertEquals(new Reply.MigrateChunk(Integer.MAX_VALUE), decodeBody(
+                WireBuilder.frame(Opcode.MIGRATE_CHUNK.code(), FLAG_REPLY, 1).u32("received", 0x7FFF_FFFFL)));
+    }
+
+    /** A REPLICATE request with one change of the given type, with or without a value. */
+    private static WireBuilder replicate(String map, int changeType, boolean hasValue) {
+        WireBuilder out = WireBuilder.frame(Opcode.REPLICATE.code(), 0, 9).count16("count", 1).u32("bucket", 2)
+                .i64("sequence", 5).u8("changeType", changeType).str("map", map).bytes("key", "k")
+                .bool("hasValue", hasValue);
+        if (hasValue) {
+            out.bytes("value", "v");
+        }
+        return out.i64("timestampMs", 1).i64("expiresAtMs", 0);
+    }
+
+    @Test
+    void aChangeCarriesAValueExactlyWhenItIsCreatedOrUpdated() throws ProtocolException {
+        for (EventType type : EventType.values()) {
+            boolean carries = type == EventType.CREATED || type == EventType.UPDATED;
+            Request.Replicate decoded = (Request.Replicate) decodeBody(replicate("m", type.code(), carries));
+            assertEquals(type, decoded.changes().get(0).type());
+            ProtocolException e = rejectAs(ErrorCode.INVALID_ARGUMENT, replicate("m", type.code(), !carries).toBytes());
+            assertTrue(e.getMessage().startsWith("REPLICATE request: field 'hasValue' at offset 31: a change of type "
+                    + type.code() + " (" + type + ") carries " + (carries ? "a value" : "no value")), e.getMessage());
+            assertEquals(9, e.requestId());
+            assertTrue(!e.code().closesConnection());
+        }
+    }
+
+    @Test
+    void badMapNamesInChangesAndEntriesAreInvalidArguments() throws ProtocolException {
+        for (String bad : List.of("", "a".repeat(256), "a\u0000", "\u0085")) {
+            ProtocolException e = rejectAs(ErrorCode.INVALID_ARGUMENT, replicate(bad, 1, true).toBytes());
+            assertTrue(e.getMessage().startsWith("REPLICATE request: field 'map' at offset 23: map name"),
+                    e.getMessage());
+            byte[] badAndTruncated = replicate(bad, 1, true).toBytes();
+            rejectAs(ErrorCode.MALFORMED_FRAME, Arrays.copyOf(badAndTruncated, badAndTruncated.length - 1));
+
+            WireBuilder chunk = migrateChunk(2, 1).str("map", bad).bytes("key", "k").bytes("value", "v")
+                    .i64("version", 1).i64("timestampMs", 0).i64("expiresAtMs", 0);
+            e = rejectAs(ErrorCode.INVALID_ARGUMENT, chunk.toBytes());
+            assertTrue(e.getMessage().startsWith("MIGRATE_CHUNK request: field 'map' at offset 68: map name"),
+                    e.getMessage());
+        }
+        // a bad name first, a malformed change after it: malformed
+        WireBuilder two = WireBuilder.frame(Opcode.REPLICATE.code(), 0, 9).count16("count", 2);
+        for (int i = 0; i < 2; i++) {
+            two.u32("bucket", 2).i64("sequence", 5 + i).u8("changeType", i == 0 ? 3 : 9).str("map", i == 0 ? "" : "m")
+                    .bytes("key", "k").bool("hasValue", false).i64("timestampMs", 1).i64("expiresAtMs", 0);
+        }
+        rejectAsMalformed(two, "field 'changeType' at offset 59 is 9, not 1 to 5");
+    }
+
+    @Test
+    void anElementCountLargerThanTheBytesPresentFailsAtTheCount() throws ProtocolException {
+        // three entries of 35 bytes: 105 bytes, room for at most three 34-byte entries
+        assertEquals(3, ((Request.MigrateChunk) decodeBody(migrateChunk(3, 3))).entries().size());
+        rejectAsMalformed(migrateChunk(4, 3), "field 'count' at offset 29 is 4: 4 elements take at least 136 bytes,"
+                + " only 105 left");
+        rejectAsMalformed(migrateChunk(2, 3), "35 bytes left over");
+
+        WireBuilder replicate = WireBuilder.frame(Opcode.REPLICATE.code(), 0, 1).count16("count", 2);
+        rejectAsMalformed(replicate, "field 'count' at offset 8 is 2: 2 elements take at least 72 bytes, only 0 left");
+        rejectAsMalformed(WireBuilder.frame(Opcode.VIEW.code(), 0, 1).i64("version", 1).count16("memberCount", 1)
+                .str("nodeId", "n1"), "field 'memberCount' at offset 16 is 1: 1 elements take at least 14 bytes");
+        rejectAsMalformed(WireBuilder.frame(Opcode.TABLE.code(), 0, 1).i64("fromVersion", 0).i64("toVersion", 1)
+                .u32("bucketCount", 1).u8("backupCount", 1).count32("entryCount", 1).u32("bucket", 0)
+                .count8("replicaCount", 2).str("nodeId", "n1").u8("state", 0),
+                "field 'replicaCount' at offset 37 is 2: 2 elements take at least 6 bytes, only 5 left");
     }
 
     // ------------------------------------------------------------------------------------------

@@ -54,6 +54,17 @@ class ProtocolModelTest {
         spec.put("SERVER_INFO", 0x40);
         spec.put("STATS", 0x41);
         spec.put("LOAD_LEVELS", 0x42);
+        spec.put("JOIN", 0x50);
+        spec.put("VIEW", 0x51);
+        spec.put("HEARTBEAT", 0x52);
+        spec.put("TABLE", 0x53);
+        spec.put("TABLE_FETCH", 0x54);
+        spec.put("REPLICATE", 0x55);
+        spec.put("MIGRATE_CHUNK", 0x56);
+        spec.put("BUCKET_DIGEST", 0x57);
+        spec.put("LEAVE", 0x58);
+        spec.put("CLUSTER_STATE", 0x59);
+        spec.put("FEED_DONE", 0x5A);
         assertEquals(spec, Arrays.stream(Opcode.values()).collect(Collectors.toMap(Opcode::name, Opcode::code,
                 (a, b) -> a, LinkedHashMap::new)));
         assertEquals(List.of(Opcode.EVENT, Opcode.EVENTS_DROPPED, Opcode.SERVER_INFO),
@@ -72,6 +83,9 @@ class ProtocolModelTest {
             closes.put(code, true);
         }
         for (int code = 20; code <= 25; code++) {
+            closes.put(code, false);
+        }
+        for (int code = 30; code <= 37; code++) {
             closes.put(code, false);
         }
         closes.put(99, false);
@@ -221,5 +235,153 @@ class ProtocolModelTest {
         assertEquals("HashCheck[data=0x(0 bytes)]", new Request.HashCheck(new byte[0]).toString());
         assertTrue(new Request.HashCheck(new byte[100]).toString().endsWith("..(100 bytes)]"));
         assertEquals("Get[found=false, value=null]", new Reply.Get(false, null).toString());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // cluster values and messages (section 11)
+
+    private static final ClusterWire.Replica N1 = new ClusterWire.Replica("n1", ClusterWire.UP_TO_DATE);
+    private static final ClusterWire.Replica N2 = new ClusterWire.Replica("n2", ClusterWire.FEEDING);
+
+    private static ClusterWire.BucketOwners owners(int bucket) {
+        return new ClusterWire.BucketOwners(bucket, List.of(N1, N2));
+    }
+
+    private static ClusterWire.Table full(int bucketCount) {
+        List<ClusterWire.BucketOwners> buckets = new ArrayList<>();
+        for (int bucket = 0; bucket < bucketCount; bucket++) {
+            buckets.add(owners(bucket));
+        }
+        return new ClusterWire.Table(0, 1, bucketCount, 1, buckets);
+    }
+
+    @Test
+    void clusterConstantsAreTheSpecs() {
+        assertEquals(List.of(0, 1, 2, 3), List.of(ClusterWire.UP_TO_DATE, ClusterWire.OUT_OF_DATE, ClusterWire.FEEDING,
+                ClusterWire.DISCARDED));
+        assertEquals(List.of(0, 1, 2), List.of(ClusterWire.QUERY, ClusterWire.PAUSE, ClusterWire.RESUME));
+        assertEquals(65_536, ClusterWire.MAX_BUCKET_COUNT);
+    }
+
+    @Test
+    void viewsAndTablesKeepTheirRules() {
+        ClusterWire.Member n1 = new ClusterWire.Member("n1", "a:1", "", 1);
+        invalid(() -> new ClusterWire.View(1, List.of(n1, new ClusterWire.Member("n1", "b:2", "z", 2))));
+        invalid(() -> new ClusterWire.View(1, Collections.nCopies(65_536, n1)));
+        assertThrows(NullPointerException.class, () -> new ClusterWire.Member(null, "a", "", 1));
+        invalid(() -> new ClusterWire.Member("n", "a", "\uD800", 1));
+
+        invalid(() -> new ClusterWire.Replica("n1", -1));
+        invalid(() -> new ClusterWire.Replica("n1", 4));
+        invalid(() -> new ClusterWire.BucketOwners(-1, List.of()));
+        invalid(() -> new ClusterWire.BucketOwners(65_536, List.of()));
+        invalid(() -> new ClusterWire.BucketOwners(0, List.of(N1, N1)));
+        List<ClusterWire.Replica> many = new ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+            many.add(new ClusterWire.Replica("n" + i, 0));
+        }
+        invalid(() -> new ClusterWire.BucketOwners(0, many));
+        new ClusterWire.BucketOwners(0, many.subList(0, 255));
+        new ClusterWire.BucketOwners(65_535, List.of());
+
+        full(1);
+        full(4);
+        invalid(() -> new ClusterWire.Table(-1, 1, 1, 1, List.of(owners(0))));
+        invalid(() -> new ClusterWire.Table(0, 0, 1, 1, List.of(owners(0))));
+        invalid(() -> new ClusterWire.Table(5, 5, 1, 1, List.of()));
+        invalid(() -> new ClusterWire.Table(5, 4, 1, 1, List.of()));
+        for (int bucketCount : new int[] {0, -1, 3, 6, 131_072, Integer.MIN_VALUE}) {
+            invalid(() -> new ClusterWire.Table(1, 2, bucketCount, 1, List.of()));
+        }
+        invalid(() -> new ClusterWire.Table(1, 2, 4, -1, List.of()));
+        invalid(() -> new ClusterWire.Table(1, 2, 4, 256, List.of()));
+        new ClusterWire.Table(1, 2, 65_536, 255, List.of(owners(65_535)));
+        // full tables: every bucket once, in order
+        invalid(() -> new ClusterWire.Table(0, 1, 2, 1, List.of(owners(0))));
+        invalid(() -> new ClusterWire.Table(0, 1, 2, 1, List.of(owners(1), owners(0))));
+        invalid(() -> new ClusterWire.Table(0, 1, 2, 1, List.of(owners(0), owners(0))));
+        invalid(() -> new ClusterWire.Table(0, 1, 2, 1, List.of(owners(0), owners(1), owners(2))));
+        // differences: changed buckets at most once, ascending, below bucketCount
+        new ClusterWire.Table(1, 2, 4, 1, List.of(owners(1), owners(3)));
+        invalid(() -> new ClusterWire.Table(1, 2, 4, 1, List.of(owners(3), owners(1))));
+        invalid(() -> new ClusterWire.Table(1, 2, 4, 1, List.of(owners(1), owners(1))));
+        invalid(() -> new ClusterWire.Table(1, 2, 4, 1, List.of(owners(4))));
+        assertTrue(full(2).isFull());
+        assertFalse(new ClusterWire.Table(1, 2, 4, 1, List.of()).isFull());
+    }
+
+    @Test
+    void changesAndEntriesKeepTheirRules() {
+        new ClusterWire.Change(0, 1, EventType.CREATED.code(), "m", K, K, 0, 0);
+        new ClusterWire.Change(0, 1, EventType.UPDATED.code(), "m", K, new byte[0], 0, 0);
+        for (EventType removal : List.of(EventType.REMOVED, EventType.EXPIRED, EventType.EVICTED)) {
+            new ClusterWire.Change(0, 1, removal.code(), "m", K, null, 0, 0);
+            invalid(() -> new ClusterWire.Change(0, 1, removal.code(), "m", K, K, 0, 0));
+        }
+        assertThrows(NullPointerException.class, () -> new ClusterWire.Change(0, 1, 1, "m", K, null, 0, 0));
+        invalid(() -> new ClusterWire.Change(0, 1, 0, "m", K, null, 0, 0));
+        invalid(() -> new ClusterWire.Change(0, 1, 6, "m", K, null, 0, 0));
+        invalid(() -> new ClusterWire.Change(65_536, 1, 3, "m", K, null, 0, 0));
+        invalid(() -> new ClusterWire.Change(0, 1, 3, "", K, null, 0, 0));
+        assertThrows(NullPointerException.class, () -> new ClusterWire.Change(0, 1, 3, "m", null, null, 0, 0));
+        invalid(() -> new ClusterWire.Entry("a\u0000", K, K, 1, 0, 0));
+        assertThrows(NullPointerException.class, () -> new ClusterWire.Entry("m", K, null, 1, 0, 0));
+        assertEquals(EventType.EXPIRED, new ClusterWire.Change(0, 1, 4, "m", K, null, 0, 0).type());
+    }
+
+    @Test
+    void clusterMessagesKeepTheirRules() {
+        invalid(() -> new Request.MigrateChunk(-1, 1, 1, true, List.of()));
+        invalid(() -> new Request.BucketDigest(65_536));
+        invalid(() -> new Request.FeedDone(65_536, 1, "n1", 1));
+        invalid(() -> new Request.ClusterState(3));
+        invalid(() -> new Request.ClusterState(-1));
+        ClusterWire.Change change = new ClusterWire.Change(0, 1, 3, "m", K, null, 0, 0);
+        invalid(() -> new Request.Replicate(Collections.nCopies(65_536, change)));
+        new Request.Replicate(Collections.nCopies(65_535, change));
+        assertThrows(NullPointerException.class, () -> new Request.View(null));
+        assertThrows(NullPointerException.class, () -> new Request.Table(null));
+        assertThrows(NullPointerException.class, () -> new Request.Join("n", null, "", 1));
+
+        ClusterWire.View view = new ClusterWire.View(1, List.of(new ClusterWire.Member("n1", "a:1", "", 1)));
+        ClusterWire.Table difference = new ClusterWire.Table(1, 2, 2, 1, List.of());
+        new Reply.Join(true, "", view, full(2));
+        new Reply.Join(false, "a:1", null, null);
+        new Reply.Join(false, "", null, null);
+        invalid(() -> new Reply.Join(true, "a:1", view, full(2)));
+        invalid(() -> new Reply.Join(true, "", view, difference));
+        assertThrows(NullPointerException.class, () -> new Reply.Join(true, "", null, full(2)));
+        assertThrows(NullPointerException.class, () -> new Reply.Join(true, "", view, null));
+        invalid(() -> new Reply.Join(false, "a:1", view, null));
+        invalid(() -> new Reply.Join(false, "a:1", null, full(2)));
+        assertThrows(NullPointerException.class, () -> new Reply.Join(false, null, null, null));
+        invalid(() -> new Reply.TableFetch(difference));
+        new Reply.TableFetch(full(2));
+        invalid(() -> new Reply.Replicate(65_536));
+        invalid(() -> new Reply.Replicate(-1));
+        invalid(() -> new Reply.MigrateChunk(-1));
+        new Reply.MigrateChunk(Integer.MAX_VALUE);
+        invalid(() -> new Reply.BucketDigest(-1, 0, 0, 0));
+    }
+
+    @Test
+    void clusterArraysCompareByContentAndPrintAsHex() {
+        ClusterWire.Change a = new ClusterWire.Change(1, 2, 1, "m", new byte[] {1}, new byte[] {2}, 3, 4);
+        ClusterWire.Change b = new ClusterWire.Change(1, 2, 1, "m", new byte[] {1}, new byte[] {2}, 3, 4);
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertNotEquals(a, new ClusterWire.Change(1, 2, 1, "m", new byte[] {1}, new byte[] {3}, 3, 4));
+        assertEquals(new Request.Replicate(List.of(a)), new Request.Replicate(List.of(b)));
+        assertEquals("Change[bucket=1, sequence=2, changeType=1, map=m, key=0x01, value=0x02, timestampMs=3,"
+                + " expiresAtMs=4]", a.toString());
+        ClusterWire.Entry e = new ClusterWire.Entry("m", new byte[] {1}, new byte[0], 5, 6, 7);
+        assertEquals(e, new ClusterWire.Entry("m", new byte[] {1}, new byte[0], 5, 6, 7));
+        assertEquals(e.hashCode(), new ClusterWire.Entry("m", new byte[] {1}, new byte[0], 5, 6, 7).hashCode());
+        assertNotEquals(e, new ClusterWire.Entry("m", new byte[] {2}, new byte[0], 5, 6, 7));
+        assertEquals("Entry[map=m, key=0x01, value=0x(0 bytes), version=5, timestampMs=6, expiresAtMs=7]",
+                e.toString());
+        assertEquals(new Frame(1, new Request.MigrateChunk(1, 1, 1, true, List.of(e))),
+                new Frame(1, new Request.MigrateChunk(1, 1, 1, true,
+                        List.of(new ClusterWire.Entry("m", new byte[] {1}, new byte[0], 5, 6, 7)))));
     }
 }

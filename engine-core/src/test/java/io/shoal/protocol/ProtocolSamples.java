@@ -45,9 +45,27 @@ final class ProtocolSamples {
     static final long BUCKET_K = KeyHash.bucketOf(HASH_K, BUCKET_COUNT);
     static final long HASH_V = KeyHash.hash(V);
 
+    // the cluster of the section 11 vectors: n1 (coordinator) and n2, two buckets, one backup
+    static final String ADDRESS_1 = "127.0.0.1:7401";
+    static final String ADDRESS_2 = "127.0.0.1:7402";
+    static final ClusterWire.View VIEW = new ClusterWire.View(2, List.of(
+            new ClusterWire.Member("n1", ADDRESS_1, "z1", 1), new ClusterWire.Member("n2", ADDRESS_2, "z2", 1)));
+    static final ClusterWire.Table FULL_TABLE = new ClusterWire.Table(0, 3, 2, 1, List.of(
+            new ClusterWire.BucketOwners(0, List.of(new ClusterWire.Replica("n1", ClusterWire.UP_TO_DATE),
+                    new ClusterWire.Replica("n2", ClusterWire.UP_TO_DATE))),
+            new ClusterWire.BucketOwners(1, List.of(new ClusterWire.Replica("n1", ClusterWire.UP_TO_DATE),
+                    new ClusterWire.Replica("n2", ClusterWire.FEEDING)))));
+    static final ClusterWire.Table TABLE_DIFFERENCE = new ClusterWire.Table(3, 4, 2, 1, List.of(
+            new ClusterWire.BucketOwners(1, List.of(new ClusterWire.Replica("n2", ClusterWire.UP_TO_DATE),
+                    new ClusterWire.Replica("n1", ClusterWire.DISCARDED)))));
+    /** The BUCKET_DIGEST of a bucket holding only map "m", key "k", value "v" at version 7 (section 11). */
+    static final long DIGEST_K = bucketDigestTerm("m", K, 7, HASH_V);
+
     static final Set<Integer> CONDITIONS = Set.of(0, 1, 2);
     static final Set<Integer> KINDS = Set.of(0, 1, 2);
     static final Set<Integer> EVENT_TYPES = Set.of(1, 2, 3, 4, 5);
+    static final Set<Integer> REPLICA_STATES = Set.of(0, 1, 2, 3);
+    static final Set<Integer> CLUSTER_ACTIONS = Set.of(0, 1, 2);
     static final Set<Integer> ERROR_CODES =
             Arrays.stream(ErrorCode.values()).map(ErrorCode::code).collect(Collectors.toUnmodifiableSet());
 
@@ -71,6 +89,35 @@ final class ProtocolSamples {
             bytes[i] = (byte) (first + i);
         }
         return bytes;
+    }
+
+    /** One entry's term of a bucket digest, written from the words of docs/protocol.md section 11. */
+    static long bucketDigestTerm(String map, byte[] key, long version, long valueHash) {
+        byte[] frame = WireBuilder.frame(0, 0, 0).str("map", map).bytes("key", key).i64("version", version)
+                .i64("valueHash", valueHash).toBytes();
+        return KeyHash.hash(frame, Frame.HEADER_BYTES, frame.length - Frame.HEADER_BYTES);
+    }
+
+    private static WireBuilder view(WireBuilder out, ClusterWire.View view) {
+        out.i64("version", view.version()).count16("memberCount", view.members().size());
+        for (ClusterWire.Member member : view.members()) {
+            out.str("nodeId", member.nodeId()).str("address", member.address()).str("zone", member.zone())
+                    .i64("incarnation", member.incarnation());
+        }
+        return out;
+    }
+
+    private static WireBuilder table(WireBuilder out, ClusterWire.Table table) {
+        out.i64("fromVersion", table.fromVersion()).i64("toVersion", table.toVersion())
+                .u32("bucketCount", table.bucketCount()).u8("backupCount", table.backupCount())
+                .count32("entryCount", table.buckets().size());
+        for (ClusterWire.BucketOwners owners : table.buckets()) {
+            out.u32("bucket", owners.bucket()).count8("replicaCount", owners.replicas().size());
+            for (ClusterWire.Replica replica : owners.replicas()) {
+                out.str("nodeId", replica.nodeId()).enumU8("state", replica.state(), REPLICA_STATES);
+            }
+        }
+        return out;
     }
 
     private static WireBuilder request(Opcode opcode) {
@@ -147,6 +194,55 @@ final class ProtocolSamples {
                 new Frame(1, new Request.Stats()), request(Opcode.STATS)));
         all.add(new Sample("load-levels", "LOAD_LEVELS request (empty body)",
                 new Frame(1, new Request.LoadLevels()), request(Opcode.LOAD_LEVELS)));
+        all.add(new Sample("join", "JOIN request: node \"n2\" at \"127.0.0.1:7402\", zone \"z2\", incarnation 1",
+                new Frame(1, new Request.Join("n2", ADDRESS_2, "z2", 1)),
+                request(Opcode.JOIN).str("nodeId", "n2").str("address", ADDRESS_2).str("zone", "z2")
+                        .i64("incarnation", 1)));
+        all.add(new Sample("view", "VIEW request: version 2, members n1 (coordinator, \"127.0.0.1:7401\", zone \"z1\","
+                + " incarnation 1) and n2 (\"127.0.0.1:7402\", zone \"z2\", incarnation 1)",
+                new Frame(1, new Request.View(VIEW)), view(request(Opcode.VIEW), VIEW)));
+        all.add(new Sample("heartbeat", "HEARTBEAT request: node \"n2\", viewVersion 2, tableVersion 3",
+                new Frame(1, new Request.Heartbeat("n2", 2, 3)),
+                request(Opcode.HEARTBEAT).str("nodeId", "n2").i64("viewVersion", 2).i64("tableVersion", 3)));
+        all.add(new Sample("table", "TABLE request: full table (fromVersion 0), toVersion 3, 2 buckets, 1 backup:"
+                + " bucket 0 on n1, n2 (both UP_TO_DATE), bucket 1 on n1 (UP_TO_DATE) and n2 (FEEDING)",
+                new Frame(1, new Request.Table(FULL_TABLE)), table(request(Opcode.TABLE), FULL_TABLE)));
+        all.add(new Sample("table-difference", "TABLE request: difference from version 3 to 4, 2 buckets, 1 backup:"
+                + " bucket 1 now on n2 (UP_TO_DATE), then n1 (DISCARDED)",
+                new Frame(1, new Request.Table(TABLE_DIFFERENCE)), table(request(Opcode.TABLE), TABLE_DIFFERENCE)));
+        all.add(new Sample("table-fetch", "TABLE_FETCH request (empty body)",
+                new Frame(1, new Request.TableFetch()), request(Opcode.TABLE_FETCH)));
+        all.add(new Sample("replicate", "REPLICATE request: 2 changes of bucket 1: sequence 8 UPDATED map \"m\" key"
+                + " \"k\" value \"w\", timestampMs 1700000000000, expiresAtMs 0; sequence 9 REMOVED key \"k\"",
+                new Frame(1, new Request.Replicate(List.of(
+                        new ClusterWire.Change(1, 8, EventType.UPDATED.code(), "m", K, W, TIMESTAMP_MS, 0),
+                        new ClusterWire.Change(1, 9, EventType.REMOVED.code(), "m", K, null, TIMESTAMP_MS, 0)))),
+                request(Opcode.REPLICATE).count16("count", 2)
+                        .u32("bucket", 1).i64("sequence", 8).enumU8("changeType", 2, EVENT_TYPES).str("map", "m")
+                        .bytes("key", K).bool("hasValue", true).bytes("value", W).i64("timestampMs", TIMESTAMP_MS)
+                        .i64("expiresAtMs", 0)
+                        .u32("bucket", 1).i64("sequence", 9).enumU8("changeType", 3, EVENT_TYPES).str("map", "m")
+                        .bytes("key", K).bool("hasValue", false).i64("timestampMs", TIMESTAMP_MS)
+                        .i64("expiresAtMs", 0)));
+        all.add(new Sample("migrate-chunk", "MIGRATE_CHUNK request: bucket 1, tableVersion 4, sequence 7, last,"
+                + " 1 entry: map \"m\", key \"k\", value \"v\", version 7, timestampMs 1700000000000, expiresAtMs 0",
+                new Frame(1, new Request.MigrateChunk(1, 4, 7, true,
+                        List.of(new ClusterWire.Entry("m", K, V, 7, TIMESTAMP_MS, 0)))),
+                request(Opcode.MIGRATE_CHUNK).u32("bucket", 1).i64("tableVersion", 4).i64("sequence", 7)
+                        .bool("last", true).count32("count", 1).str("map", "m").bytes("key", K).bytes("value", V)
+                        .i64("version", 7).i64("timestampMs", TIMESTAMP_MS).i64("expiresAtMs", 0)));
+        all.add(new Sample("bucket-digest", "BUCKET_DIGEST request: bucket 1",
+                new Frame(1, new Request.BucketDigest(1)), request(Opcode.BUCKET_DIGEST).u32("bucket", 1)));
+        all.add(new Sample("leave", "LEAVE request: node \"n2\", reason \"shutdown\"",
+                new Frame(1, new Request.Leave("n2", "shutdown")),
+                request(Opcode.LEAVE).str("nodeId", "n2").str("reason", "shutdown")));
+        all.add(new Sample("cluster-state", "CLUSTER_STATE request: action 1 (pause)",
+                new Frame(1, new Request.ClusterState(ClusterWire.PAUSE)),
+                request(Opcode.CLUSTER_STATE).enumU8("action", 1, CLUSTER_ACTIONS)));
+        all.add(new Sample("feed-done", "FEED_DONE request: bucket 1, tableVersion 4, receiver \"n2\", sequence 7",
+                new Frame(1, new Request.FeedDone(1, 4, "n2", 7)),
+                request(Opcode.FEED_DONE).u32("bucket", 1).i64("tableVersion", 4).str("receiverNodeId", "n2")
+                        .i64("sequence", 7)));
 
         // replies (id 1)
         all.add(new Sample("hello-reply", "HELLO reply: version 1, node \"n1\", cluster \"c\", auth required,"
@@ -215,6 +311,39 @@ final class ProtocolSamples {
                 new Frame(1, new Reply.LoadLevels(List.of(new Reply.LoadLevel("n1", 1, 66, 1L << 20, 10)))),
                 reply(Opcode.LOAD_LEVELS).count16("count", 1).str("nodeId", "n1").i64("entries", 1)
                         .i64("memoryUsedBytes", 66).i64("memoryMaxBytes", 1L << 20).i64("opsPerSecond", 10)));
+        all.add(new Sample("join-reply", "JOIN reply: accepted, the view of the VIEW vector, the full table of the"
+                + " TABLE vector",
+                new Frame(1, new Reply.Join(true, "", VIEW, FULL_TABLE)),
+                table(view(reply(Opcode.JOIN).bool("accepted", true), VIEW), FULL_TABLE)));
+        all.add(new Sample("join-reply-redirect", "JOIN reply: not accepted, send the JOIN to the coordinator at"
+                + " \"127.0.0.1:7401\"",
+                new Frame(1, new Reply.Join(false, ADDRESS_1, null, null)),
+                reply(Opcode.JOIN).bool("accepted", false).str("coordinatorAddress", ADDRESS_1)));
+        all.add(new Sample("view-reply", "VIEW reply: viewVersion 2",
+                new Frame(1, new Reply.View(2)), reply(Opcode.VIEW).i64("viewVersion", 2)));
+        all.add(new Sample("heartbeat-reply", "HEARTBEAT reply: viewVersion 2, tableVersion 3",
+                new Frame(1, new Reply.Heartbeat(2, 3)),
+                reply(Opcode.HEARTBEAT).i64("viewVersion", 2).i64("tableVersion", 3)));
+        all.add(new Sample("table-reply", "TABLE reply: tableVersion 4",
+                new Frame(1, new Reply.Table(4)), reply(Opcode.TABLE).i64("tableVersion", 4)));
+        all.add(new Sample("table-fetch-reply", "TABLE_FETCH reply: the full table of the TABLE vector",
+                new Frame(1, new Reply.TableFetch(FULL_TABLE)), table(reply(Opcode.TABLE_FETCH), FULL_TABLE)));
+        all.add(new Sample("replicate-reply", "REPLICATE reply: 2 changes applied",
+                new Frame(1, new Reply.Replicate(2)), reply(Opcode.REPLICATE).u16("applied", 2)));
+        all.add(new Sample("migrate-chunk-reply", "MIGRATE_CHUNK reply: 1 entry received",
+                new Frame(1, new Reply.MigrateChunk(1)), reply(Opcode.MIGRATE_CHUNK).u32("received", 1)));
+        all.add(new Sample("bucket-digest-reply", "BUCKET_DIGEST reply: bucket 1 at sequence 7 holds 1 entry (map"
+                + " \"m\", key \"k\", value \"v\", version 7), digest " + String.format("%016x", DIGEST_K),
+                new Frame(1, new Reply.BucketDigest(1, 7, 1, DIGEST_K)),
+                reply(Opcode.BUCKET_DIGEST).u32("bucket", 1).i64("sequence", 7).i64("entries", 1)
+                        .i64("digest", DIGEST_K)));
+        all.add(new Sample("leave-reply", "LEAVE reply (empty body)",
+                new Frame(1, new Reply.Leave()), reply(Opcode.LEAVE)));
+        all.add(new Sample("cluster-state-reply", "CLUSTER_STATE reply: paused, tableVersion 4",
+                new Frame(1, new Reply.ClusterState(true, 4)),
+                reply(Opcode.CLUSTER_STATE).bool("paused", true).i64("tableVersion", 4)));
+        all.add(new Sample("feed-done-reply", "FEED_DONE reply (empty body)",
+                new Frame(1, new Reply.FeedDone()), reply(Opcode.FEED_DONE)));
 
         // errors
         all.add(new Sample("error-reply", "error reply to a PUT, id 1: code 21 (ENTRY_TOO_LARGE), \"value too large\"",

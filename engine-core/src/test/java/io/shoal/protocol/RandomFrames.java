@@ -120,6 +120,77 @@ final class RandomFrames {
         return list;
     }
 
+    static int bucket(SplittableRandom r) {
+        return r.nextBoolean() ? r.nextInt(8) : r.nextInt(ClusterWire.MAX_BUCKET_COUNT);
+    }
+
+    static ClusterWire.View view(SplittableRandom r) {
+        List<ClusterWire.Member> members = new ArrayList<>();
+        List<String> nodeIds = nodeIds(r, 6);
+        for (String nodeId : nodeIds) {
+            members.add(new ClusterWire.Member(nodeId, str(r), str(r), i64(r)));
+        }
+        return new ClusterWire.View(i64(r), members);
+    }
+
+    /** Up to {@code max} distinct node ids. */
+    private static List<String> nodeIds(SplittableRandom r, int max) {
+        List<String> ids = new ArrayList<>();
+        int count = r.nextInt(4) == 0 ? 0 : r.nextInt(max + 1);
+        for (int i = 0; i < count; i++) {
+            String id = r.nextBoolean() ? "n" + r.nextInt(100) : str(r);
+            if (!ids.contains(id)) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    private static ClusterWire.BucketOwners owners(SplittableRandom r, int bucket) {
+        List<ClusterWire.Replica> replicas = new ArrayList<>();
+        for (String nodeId : nodeIds(r, 4)) {
+            replicas.add(new ClusterWire.Replica(nodeId, r.nextInt(4)));
+        }
+        return new ClusterWire.BucketOwners(bucket, replicas);
+    }
+
+    /** A full table (small bucket counts mostly) or a difference (any bucket count, few buckets). */
+    static ClusterWire.Table table(SplittableRandom r, boolean full) {
+        int backupCount = r.nextBoolean() ? r.nextInt(3) : r.nextInt(256);
+        List<ClusterWire.BucketOwners> buckets = new ArrayList<>();
+        if (full) {
+            int bucketCount = 1 << (r.nextInt(20) == 0 ? 10 : r.nextInt(6));
+            for (int bucket = 0; bucket < bucketCount; bucket++) {
+                buckets.add(owners(r, bucket));
+            }
+            return new ClusterWire.Table(0, 1 + r.nextLong(Long.MAX_VALUE), bucketCount, backupCount, buckets);
+        }
+        int bucketCount = 1 << r.nextInt(17);
+        int bucket = -1;
+        int changed = r.nextInt(6);
+        for (int i = 0; i < changed; i++) {
+            int left = bucketCount - 1 - bucket;
+            if (left == 0) {
+                break;
+            }
+            bucket += 1 + (r.nextBoolean() ? 0 : r.nextInt(left));
+            buckets.add(owners(r, bucket));
+        }
+        long fromVersion = r.nextBoolean() ? 1 + r.nextInt(100) : 1 + r.nextLong(Long.MAX_VALUE - 1);
+        long toVersion = fromVersion + 1 + r.nextLong(Long.MAX_VALUE - fromVersion);
+        return new ClusterWire.Table(fromVersion, toVersion, bucketCount, backupCount, buckets);
+    }
+
+    static ClusterWire.Change change(SplittableRandom r) {
+        EventType type = pick(r, EventType.values());
+        return new ClusterWire.Change(bucket(r), i64(r), type.code(), mapName(r), bytes(r),
+                ClusterWire.carriesValue(type.code()) ? bytes(r) : null, i64(r), i64(r));
+    }
+
+    static ClusterWire.Entry entry(SplittableRandom r) {
+        return new ClusterWire.Entry(mapName(r), bytes(r), bytes(r), i64(r), i64(r), i64(r));
+    }
+
     private static List<Kind> build() {
         List<Kind> kinds = new ArrayList<>();
         // requests
@@ -147,6 +218,18 @@ final class RandomFrames {
         request(kinds, "UNSUBSCRIBE", r -> new Request.Unsubscribe(id(r)));
         request(kinds, "STATS", r -> new Request.Stats());
         request(kinds, "LOAD_LEVELS", r -> new Request.LoadLevels());
+        request(kinds, "JOIN", r -> new Request.Join(str(r), str(r), str(r), i64(r)));
+        request(kinds, "VIEW", r -> new Request.View(view(r)));
+        request(kinds, "HEARTBEAT", r -> new Request.Heartbeat(str(r), i64(r), i64(r)));
+        request(kinds, "TABLE", r -> new Request.Table(table(r, r.nextBoolean())));
+        request(kinds, "TABLE_FETCH", r -> new Request.TableFetch());
+        request(kinds, "REPLICATE", r -> new Request.Replicate(list(r, 5, RandomFrames::change)));
+        request(kinds, "MIGRATE_CHUNK", r -> new Request.MigrateChunk(bucket(r), i64(r), i64(r), r.nextBoolean(),
+                list(r, 5, RandomFrames::entry)));
+        request(kinds, "BUCKET_DIGEST", r -> new Request.BucketDigest(bucket(r)));
+        request(kinds, "LEAVE", r -> new Request.Leave(str(r), str(r)));
+        request(kinds, "CLUSTER_STATE", r -> new Request.ClusterState(r.nextInt(3)));
+        request(kinds, "FEED_DONE", r -> new Request.FeedDone(bucket(r), i64(r), str(r), i64(r)));
 
         // replies
         reply(kinds, "HELLO", r -> new Reply.Hello(u16(r), str(r), str(r), r.nextBoolean(), raw32(r), u32(r), u32(r)));
@@ -173,6 +256,19 @@ final class RandomFrames {
         reply(kinds, "STATS", r -> new Reply.Stats(list(r, 8, e -> new Reply.Stat(str(e), i64(e)))));
         reply(kinds, "LOAD_LEVELS", r -> new Reply.LoadLevels(list(r, 4, e -> new Reply.LoadLevel(str(e), i64(e),
                 i64(e), i64(e), i64(e)))));
+        reply(kinds, "JOIN", r -> r.nextBoolean() ? new Reply.Join(true, "", view(r), table(r, true))
+                : new Reply.Join(false, str(r), null, null));
+        reply(kinds, "VIEW", r -> new Reply.View(i64(r)));
+        reply(kinds, "HEARTBEAT", r -> new Reply.Heartbeat(i64(r), i64(r)));
+        reply(kinds, "TABLE", r -> new Reply.Table(i64(r)));
+        reply(kinds, "TABLE_FETCH", r -> new Reply.TableFetch(table(r, true)));
+        reply(kinds, "REPLICATE", r -> new Reply.Replicate(u16(r)));
+        reply(kinds, "MIGRATE_CHUNK", r -> new Reply.MigrateChunk(r.nextBoolean() ? r.nextInt(100)
+                : r.nextInt(Integer.MAX_VALUE) + 1));
+        reply(kinds, "BUCKET_DIGEST", r -> new Reply.BucketDigest(bucket(r), i64(r), i64(r), i64(r)));
+        reply(kinds, "LEAVE", r -> new Reply.Leave());
+        reply(kinds, "CLUSTER_STATE", r -> new Reply.ClusterState(r.nextBoolean(), i64(r)));
+        reply(kinds, "FEED_DONE", r -> new Reply.FeedDone());
 
         // error replies: any opcode byte, any code
         kinds.add(new Kind("error reply", r -> new Frame(id(r),

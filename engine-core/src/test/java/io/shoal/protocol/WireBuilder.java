@@ -15,12 +15,13 @@ import java.util.Set;
  */
 final class WireBuilder {
 
-    enum Type { U8, U16, U32, I64, BOOL, ENUM, RAW, LENGTH16, LENGTH32, COUNT16, COUNT32, UTF8, BYTES }
+    enum Type { U8, U16, U32, I64, BOOL, ENUM, RAW, LENGTH16, LENGTH32, COUNT8, COUNT16, COUNT32, UTF8, BYTES }
 
     /** One wire item; {@code validCodes} lists the allowed values of an ENUM. */
     record Field(String name, Type type, int offset, int sizeBytes, Set<Integer> validCodes) {
         boolean isLengthOrCount() {
-            return type == Type.LENGTH16 || type == Type.LENGTH32 || type == Type.COUNT16 || type == Type.COUNT32;
+            return type == Type.LENGTH16 || type == Type.LENGTH32 || type == Type.COUNT8 || type == Type.COUNT16
+                    || type == Type.COUNT32;
         }
     }
 
@@ -96,6 +97,10 @@ final class WireBuilder {
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         put(name, Type.LENGTH16, big(utf8.length, 2), null);
         return put(name, Type.UTF8, utf8, null);
+    }
+
+    WireBuilder count8(String name, int count) {
+        return put(name, Type.COUNT8, big(count, 1), null);
     }
 
     WireBuilder count16(String name, int count) {

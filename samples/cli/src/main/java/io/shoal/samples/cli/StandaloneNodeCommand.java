@@ -2,6 +2,7 @@ package io.shoal.samples.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.shoal.ClusterJoinException;
 import io.shoal.Shoal;
 import io.shoal.ShoalConfig;
 import io.shoal.ShoalNode;
@@ -35,8 +36,11 @@ import java.util.concurrent.atomic.AtomicReference;
                         + "leaves transport = none (the default). Prints 'shoal node <id> serving at <host:port> (...)' "
                         + "when ready; logs go to stderr."},
         footer = {"", "Exit codes: 0 stopped cleanly, 1 failed to start (one line naming the cause: port in use, bad "
-                + "config key, ...), 2 usage error."})
+                + "config key, ...), 2 usage error, 4 no seed accepted the node and cluster.requireSeed is set (a "
+                + "wrapper script can try other seeds)."})
 final class StandaloneNodeCommand implements Callable<Integer>, VerboseCommand {
+    /** Exit code when no seed accepted the node and {@code cluster.requireSeed} is set. */
+    static final int EXIT_NO_SEED = 4;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "The node's config file (HOCON), layered on the defaults (engine-core's reference.conf "
@@ -52,6 +56,16 @@ final class StandaloneNodeCommand implements Callable<Integer>, VerboseCommand {
             description = "Listen on this port (server.port); 0 picks a free one, told in the ready line. "
                     + "Default: the config's, else 7800.")
     Integer port;
+
+    @Option(names = "--id", paramLabel = "ID",
+            description = "This node's stable id (node.id): a node that restarts under the same id replaces its old "
+                    + "entry in the cluster. Default: the config's, else a random one.")
+    String nodeId;
+
+    @Option(names = "--seeds", paramLabel = "HOST:PORT", split = ",",
+            description = "Join the cluster through these nodes, tried in order (cluster.seeds). Default: the "
+                    + "config's, else none: the node founds a cluster of its own.")
+    java.util.List<String> seeds;
 
     @Option(names = {"-v", "--verbose"}, description = "Print the stack trace of an error.")
     boolean verbose;
@@ -98,6 +112,12 @@ final class StandaloneNodeCommand implements Callable<Integer>, VerboseCommand {
         if (port != null) {
             builder.set("server.port", port);
         }
+        if (nodeId != null) {
+            builder.set("node.id", nodeId);
+        }
+        if (seeds != null) {
+            builder.set("cluster.seeds", seeds);
+        }
 
         AtomicReference<ShoalNode> running = new AtomicReference<>();
         Thread hook = new Thread(() -> {
@@ -119,7 +139,14 @@ final class StandaloneNodeCommand implements Callable<Integer>, VerboseCommand {
             }
         }
         long startedNanos = System.nanoTime();
-        ShoalNode node = Shoal.start(builder.build());
+        ShoalNode node;
+        try {
+            node = Shoal.start(builder.build());
+        } catch (ClusterJoinException e) {
+            err.println("shoal node: " + e.getMessage());
+            err.flush();
+            return EXIT_NO_SEED;
+        }
         running.set(node);
         String address = node.serverAddress().orElse("(nowhere)");
         String persistence = effectiveSetting("persistence");

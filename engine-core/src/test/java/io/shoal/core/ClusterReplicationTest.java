@@ -1,0 +1,233 @@
+package io.shoal.core;
+
+import io.shoal.BucketLostException;
+import io.shoal.Codecs;
+import io.shoal.Shoal;
+import io.shoal.ShoalConfig;
+import io.shoal.ShoalMap;
+import io.shoal.ShoalNode;
+import io.shoal.client.NodeProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Copies on several nodes: rebalancing when nodes join, failover when one dies, loss reported. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ClusterReplicationTest {
+    private static final int BUCKETS = 16;
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+    }
+
+    private static Map<String, Object> settings(String nodeId, int backups, String... seeds) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("node.id", nodeId);
+        settings.put("cluster.seeds", List.of(seeds));
+        settings.put("cluster.heartbeatIntervalMs", 100);
+        settings.put("cluster.failureTimeoutMs", 1000);
+        settings.put("backups.count", backups);
+        return settings;
+    }
+
+    private ShoalNode node(String nodeId, int backups, String... seeds) {
+        ShoalConfig.Builder config = ServerNodes.config(settings(nodeId, backups, seeds));
+        ShoalNode node = Shoal.start(config.build());
+        started.add(node);
+        return node;
+    }
+
+    private NodeProcess process(String nodeId, int backups, String... seeds) throws Exception {
+        NodeProcess process = NodeProcess.start(0, settings(nodeId, backups, seeds));
+        started.add(process);
+        return process;
+    }
+
+    private static Ownership ownership(ShoalNode node) {
+        return ((ShoalNodeImpl) node).ownership();
+    }
+
+    /** Waits until every node serves its even share of primaries and no copy is still being fed. */
+    private static void awaitBalanced(int backups, ShoalNode... nodes) {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            int primaries = 0;
+            long version = ownership(nodes[0]).tableVersion;
+            for (ShoalNode node : nodes) {
+                Ownership o = ownership(node);
+                assertEquals(version, o.tableVersion, "every node holds the same table");
+                int mine = 0;
+                int copies = 0;
+                for (int b = 0; b < BUCKETS; b++) {
+                    if (o.isPrimary(b)) {
+                        mine++;
+                        for (Ownership.Target t : o.targets(b)) {
+                            assertEquals(io.shoal.cluster.ReplicaState.UP_TO_DATE, t.state(), "bucket " + b + " copy on " + t.nodeId());
+                            copies++;
+                        }
+                        assertEquals(Math.min(backups, nodes.length - 1), o.targets(b).size(), "copies of bucket " + b);
+                    }
+                }
+                assertTrue(Math.abs(mine - BUCKETS / nodes.length) <= 1, node.nodeId() + " serves " + mine + " buckets");
+                primaries += mine;
+            }
+            assertEquals(BUCKETS, primaries);
+        });
+    }
+
+    private static void assertAll(Map<String, String> expected, ShoalNode... through) {
+        for (ShoalNode node : through) {
+            ShoalMap<String, String> map = node.map("m", Codecs.string(), Codecs.string());
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                assertEquals(e.getValue(), map.get(e.getKey()), e.getKey() + " read through " + node.nodeId());
+            }
+        }
+    }
+
+    @Test
+    void aJoiningNodeTakesItsShareWithTheData() {
+        ShoalNode a = node("a", 1);
+        ShoalMap<String, String> map = a.map("m", Codecs.string(), Codecs.string());
+        Map<String, String> written = new HashMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            map.put("k" + i, "v" + i);
+            written.put("k" + i, "v" + i);
+        }
+        ShoalNode b = node("b", 1, ServerNodes.address(a));
+        awaitBalanced(1, a, b);
+        assertAll(written, a, b);
+        ShoalNode c = node("c", 1, ServerNodes.address(b));
+        awaitBalanced(1, a, b, c);
+        assertAll(written, a, b, c);
+        assertTrue(((ShoalNodeImpl) c).engine().entries() > 0, "c holds data of its own");
+    }
+
+    @Test
+    void writesWhileBucketsMoveAreNotLost() throws Exception {
+        ShoalNode a = node("a", 1);
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger failures = new AtomicInteger();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 3; w++) {
+            int id = w;
+            Thread writer = new Thread(() -> {
+                ShoalMap<String, String> map = a.map("m", Codecs.string(), Codecs.string());
+                for (int i = 0; !stop.get() && i < 1_000_000; i++) {
+                    String key = "w" + id + "-" + (i % 500);
+                    String value = "v" + i;
+                    try {
+                        map.put(key, value);
+                        acknowledged.put(key, value);
+                    } catch (RuntimeException e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            });
+            writer.start();
+            writers.add(writer);
+        }
+        ShoalNode b = node("b", 1, ServerNodes.address(a));
+        ShoalNode c = node("c", 1, ServerNodes.address(a));
+        awaitBalanced(1, a, b, c);
+        stop.set(true);
+        for (Thread writer : writers) {
+            writer.join(30_000);
+        }
+        assertEquals(0, failures.get(), "writes failed during the moves");
+        assertTrue(acknowledged.size() == 1_500, "every key written: " + acknowledged.size());
+        assertAll(acknowledged, a, b, c);
+    }
+
+    @Test
+    void whenAPrimaryIsKilledItsBackupsServeEveryAcknowledgedWrite() throws Exception {
+        NodeProcess victim = process("a", 1);
+        ShoalNode b = node("b", 1, victim.address());
+        ShoalNode c = node("c", 1, victim.address());
+        await().atMost(Duration.ofSeconds(60)).until(() -> ownership(b).tableVersion == ownership(c).tableVersion
+                && b.clusterView().orElseThrow().members().size() == 3 && isBalancedView(b, c));
+        ShoalMap<String, String> map = b.map("m", Codecs.string(), Codecs.string());
+        Map<String, String> written = new HashMap<>();
+        for (int i = 0; i < 1_000; i++) {
+            map.put("k" + i, "v" + i);
+            written.put("k" + i, "v" + i);
+        }
+        victim.kill();
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.clusterView().orElseThrow().members().size() == 2
+                && c.clusterView().orElseThrow().members().size() == 2);
+        assertAll(written, b, c);
+        awaitBalanced(1, b, c);
+        assertAll(written, b, c);
+    }
+
+    /** Every bucket has its primary and backup, none feeding, as b sees it. */
+    private static boolean isBalancedView(ShoalNode b, ShoalNode c) {
+        for (ShoalNode node : new ShoalNode[] {b, c}) {
+            Ownership o = ownership(node);
+            for (int bucket = 0; bucket < BUCKETS; bucket++) {
+                if (o.isPrimary(bucket) && o.targets(bucket).stream()
+                        .anyMatch(t -> t.state() != io.shoal.cluster.ReplicaState.UP_TO_DATE)) {
+                    return false;
+                }
+            }
+        }
+        int served = 0;
+        for (int bucket = 0; bucket < BUCKETS; bucket++) {
+            served += ownership(b).isPrimary(bucket) ? 1 : 0;
+        }
+        return served >= BUCKETS / 3 - 1;
+    }
+
+    @Test
+    void aBucketWithNoCopyLeftIsReportedLostNotEmpty() throws Exception {
+        NodeProcess victim = process("a", 0);
+        ShoalNode b = node("b", 0, victim.address());
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            Ownership o = ownership(b);
+            int served = 0;
+            for (int bucket = 0; bucket < BUCKETS; bucket++) {
+                served += o.isPrimary(bucket) ? 1 : 0;
+            }
+            return served == BUCKETS / 2;
+        });
+        ShoalMap<String, String> map = b.map("m", Codecs.string(), Codecs.string());
+        for (int i = 0; i < 200; i++) {
+            map.put("k" + i, "v" + i);
+        }
+        victim.kill();
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.clusterView().orElseThrow().members().size() == 1);
+        int lost = 0;
+        for (int i = 0; i < 200; i++) {
+            try {
+                assertEquals("v" + i, map.get("k" + i));
+            } catch (BucketLostException e) {
+                lost++;
+                assertTrue(e.getMessage().contains("lost"), e.getMessage());
+            }
+        }
+        assertTrue(lost > 50 && lost < 150, "about half the keys were in the dead node's buckets: " + lost);
+        assertThrows(BucketLostException.class, () -> {
+            for (int i = 0; i < 200; i++) {
+                map.put("k" + i, "again");
+            }
+        });
+    }
+}
