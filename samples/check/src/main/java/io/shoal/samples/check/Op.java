@@ -1,0 +1,52 @@
+package io.shoal.samples.check;
+
+import java.util.Objects;
+
+/**
+ * One recorded operation of the workload: which key, what it wrote or read (a {@link Values} id),
+ * when it was called and when it returned ({@link System#nanoTime()} of the checker's JVM, comparable
+ * across its threads), and how it ended.
+ *
+ * @param foreignValue the text a read returned when {@code value} is {@link Values#FOREIGN}, else null
+ * @param endNanos     when the call returned; for an {@link Outcome#UNKNOWN} write the change may still
+ *                     take effect later, which the checker accounts for
+ */
+record Op(int key, Kind kind, long value, String foreignValue, long startNanos, long endNanos, Outcome outcome) {
+
+    enum Kind {
+        WRITE, READ,
+        /** A read of the final read-back, after the workload and the faults stopped. */
+        FINAL_READ
+    }
+
+    enum Outcome {
+        /** Acknowledged: a write was applied; a read returned {@code value}. */
+        OK,
+        /** The client said it did nothing: a write that was certainly not applied; any read error. */
+        FAILED,
+        /** A write that may or may not have been applied (timeout, connection lost, ...). */
+        UNKNOWN
+    }
+
+    Op {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(outcome, "outcome");
+        if (endNanos < startNanos) {
+            throw new IllegalArgumentException("ends before it starts: " + startNanos + " > " + endNanos);
+        }
+        if (kind == Kind.WRITE && value < 0) {
+            throw new IllegalArgumentException("a write's value must be a value id, not " + value);
+        }
+        if (kind != Kind.WRITE && outcome == Outcome.UNKNOWN) {
+            throw new IllegalArgumentException("a read is OK or FAILED, not UNKNOWN");
+        }
+    }
+
+    boolean isRead() {
+        return kind != Kind.WRITE;
+    }
+
+    String valueText() {
+        return value == Values.FOREIGN && foreignValue != null ? '"' + foreignValue + '"' : Values.text(value, key);
+    }
+}
