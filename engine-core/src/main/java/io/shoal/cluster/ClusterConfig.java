@@ -20,6 +20,7 @@ public final class ClusterConfig {
     public final long heartbeatIntervalMs;
     public final long failureTimeoutMs;
     public final long joinTimeoutMs;
+    public final long leaveTimeoutMs;
     public final int maxConcurrentFeedsPerNode;
     public final int migrationChunkEntries;
     public final int backupCount;
@@ -53,6 +54,7 @@ public final class ClusterConfig {
                     + "cluster.heartbeatIntervalMs (" + heartbeatIntervalMs + "): one late heartbeat would fail a node");
         }
         joinTimeoutMs = s.getLong("cluster.joinTimeoutMs", 100, 600_000);
+        leaveTimeoutMs = s.getLong("cluster.leaveTimeoutMs", 0, 3_600_000);
         maxConcurrentFeedsPerNode = s.getInt("cluster.maxConcurrentFeedsPerNode", 1, 1024);
         migrationChunkEntries = s.getInt("cluster.migrationChunkEntries", 1, 1 << 20);
         backupCount = s.getInt("backups.count", 0, 6);

@@ -64,6 +64,12 @@ public final class Membership implements AutoCloseable {
     private final Set<String> suspected = new LinkedHashSet<>();
     private boolean rejoining;
     private long lastTickNanos = System.nanoTime();
+    /** Coordinator: members handing their copies over before they leave; they get no new copies. */
+    private final Set<String> leavingIds = new LinkedHashSet<>();
+    /** This node is handing its copies over to leave (it keeps heartbeating meanwhile). */
+    private volatile boolean leaving;
+    /** Completed when this node is out of the view after handing its copies over. */
+    private final CompletableFuture<Void> handedOver = new CompletableFuture<>();
     private volatile boolean left;
     /** When this node last heard from the coordinator (or, on the coordinator, from any member). */
     private volatile long leaseStartNanos = System.nanoTime();
@@ -286,6 +292,7 @@ public final class Membership implements AutoCloseable {
     }
 
     private void found() {
+        lastTickNanos = System.nanoTime();
         ClusterWire.View first = new ClusterWire.View(1, List.of(self));
         PartitionTable initial = planner.nextStep(PartitionTable.empty(config.bucketCount, config.backupCount),
                 memberInfos(first), config.maxConcurrentFeedsPerNode, 1);
@@ -305,6 +312,7 @@ public final class Membership implements AutoCloseable {
             lastHeardNanos.put(m.nodeId(), now);
         }
         rejoining = false;
+        lastTickNanos = System.nanoTime();
         leaseStartNanos = System.nanoTime();
         publish(newView, full);
         joined = true;
@@ -318,10 +326,25 @@ public final class Membership implements AutoCloseable {
      * error reply, on the cluster thread.
      */
     public CompletableFuture<Message> handle(Request request) {
+        return handle(request, null);
+    }
+
+    /**
+     * As {@link #handle(Request)}, for a request that came from member {@code fromNodeId} (null if
+     * not known: then a TABLE is taken from anyone, as from the coordinator).
+     */
+    public CompletableFuture<Message> handle(Request request, String fromNodeId) {
         CompletableFuture<Message> reply = new CompletableFuture<>();
         try {
             thread.execute(() -> {
                 try {
+                    if (request instanceof Request.Table && fromNodeId != null && isJoined()
+                            && !fromNodeId.equals(view.members().get(0).nodeId())) {
+                        reply.complete(error(request, ErrorCode.NOT_COORDINATOR, "node " + config.nodeId
+                                + " takes tables from its coordinator " + view.members().get(0).nodeId() + " only, not from "
+                                + fromNodeId));
+                        return;
+                    }
                     reply.complete(answer(request));
                 } catch (RuntimeException e) {
                     LOG.warn("node {}: {} failed", config.nodeId, request.opcode(), e);
@@ -387,7 +410,7 @@ public final class Membership implements AutoCloseable {
         }
         members.add(joining);
         ClusterWire.View newView = new ClusterWire.View(view.version() + 1, List.copyOf(members));
-        next = planner.nextStep(next, memberInfos(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
+        next = planner.nextStep(next, plannedMembers(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
         lastHeardNanos.put(join.nodeId(), System.nanoTime());
         LOG.info("node {} joined at {}: view {} {}", join.nodeId(), join.address(), newView.version(), ids(newView));
         PartitionTable before = table;
@@ -420,8 +443,15 @@ public final class Membership implements AutoCloseable {
         boolean stillMember = newView.members().stream().anyMatch(m -> m.nodeId().equals(config.nodeId)
                 && m.incarnation() == self.incarnation());
         if (!stillMember) {
-            LOG.warn("node {} is not in view {} {}; it joins again", config.nodeId, newView.version(), ids(newView));
             view = newView;
+            if (leaving) {
+                LOG.info("node {} has handed its copies over and left the cluster (view {} {})", config.nodeId,
+                        newView.version(), ids(newView));
+                left = true;
+                handedOver.complete(null);
+                return;
+            }
+            LOG.warn("node {} is not in view {} {}; it joins again", config.nodeId, newView.version(), ids(newView));
             rejoin();
             return;
         }
@@ -476,14 +506,13 @@ public final class Membership implements AutoCloseable {
             return new Reply.FeedDone(); // a feed the table no longer holds: answered and ignored
         }
         PartitionTable before = table;
-        List<MemberInfo> members = memberInfos(view);
+        List<MemberInfo> members = plannedMembers(view);
         PartitionTable next = planner.feedDone(table, done.bucket(), done.receiverNodeId(), members, table.version() + 1);
         next = planner.nextStep(next, members, config.maxConcurrentFeedsPerNode, next.version() + 1);
         publish(view, next);
         broadcast(before, null);
-        if (planner.isBalanced(next, members)) {
-            LOG.info("node {} (coordinator): the cluster is balanced at table version {}", config.nodeId, next.version());
-        }
+        reportProgress(next, members);
+        finishLeavers();
         return new Reply.FeedDone();
     }
 
@@ -492,11 +521,71 @@ public final class Membership implements AutoCloseable {
             return error(leave, ErrorCode.NOT_COORDINATOR, "the coordinator is " + coordinator().nodeId() + " at "
                     + coordinator().address());
         }
-        if (member(leave.nodeId()) != null) {
-            LOG.info("node {} leaves: {}", leave.nodeId(), leave.reason());
-            removeMembers(Set.of(leave.nodeId()), "left");
+        if (member(leave.nodeId()) != null && leavingIds.add(leave.nodeId())) {
+            LOG.info("node {} leaves ({}): its copies move to the other members first", leave.nodeId(), leave.reason());
+            startLeaving();
         }
         return new Reply.Leave();
+    }
+
+    /** Coordinator: plans the leavers' copies away (they get none in the target), or lets them go if they hold none. */
+    private void startLeaving() {
+        PartitionTable before = table;
+        PartitionTable next = planner.nextStep(table, plannedMembers(view), config.maxConcurrentFeedsPerNode,
+                table.version() + 1);
+        if (next != table) {
+            publish(view, next);
+            broadcast(before, null);
+        }
+        finishLeavers();
+    }
+
+    /** Coordinator: members leaving that hold no copy any more leave the view. */
+    private void finishLeavers() {
+        Set<String> done = new LinkedHashSet<>();
+        for (String id : leavingIds) {
+            if (!table.nodes().contains(id)) {
+                done.add(id);
+            }
+        }
+        if (!done.isEmpty()) {
+            removeMembers(done, "left after handing their copies over");
+            if (done.contains(config.nodeId)) {
+                handedOver.complete(null); // the coordinator itself: the next member coordinates now
+            }
+        }
+    }
+
+    /** The members the planner places copies on: those not leaving. */
+    private List<MemberInfo> plannedMembers(ClusterWire.View v) {
+        List<MemberInfo> infos = new ArrayList<>();
+        for (ClusterWire.Member m : v.members()) {
+            if (!leavingIds.contains(m.nodeId())) {
+                infos.add(new MemberInfo(m.nodeId(), m.zone()));
+            }
+        }
+        return infos;
+    }
+
+    /** Coordinator: a log line when a rebalance step ends, with what is left to move. */
+    private void reportProgress(PartitionTable next, List<MemberInfo> members) {
+        int feeding = 0;
+        int copies = 0;
+        for (int b = 0; b < next.bucketCount(); b++) {
+            for (PartitionTable.Replica r : next.replicas(b)) {
+                copies++;
+                if (r.state() != ReplicaState.UP_TO_DATE) {
+                    feeding++;
+                }
+            }
+        }
+        if (feeding == 0 && planner.isBalanced(next, members)) {
+            LOG.info("node {} (coordinator): rebalance done; the cluster is balanced at table version {}",
+                    config.nodeId, next.version());
+        } else if (next.version() % 32 == 0) {
+            LOG.info("node {} (coordinator): rebalancing: {} of {} copies being fed ({}% in place), table version {}",
+                    config.nodeId, feeding, copies, copies == 0 ? 100 : 100 * (copies - feeding) / copies, next.version());
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -543,6 +632,16 @@ public final class Membership implements AutoCloseable {
             return;
         }
         ClusterWire.Member target = coordinator();
+        if (leaving) {
+            if (copiesHere() == 0 && table.version() > 0) {
+                LOG.info("node {} holds no copy any more: it has left the cluster", config.nodeId);
+                left = true;
+                handedOver.complete(null);
+                return;
+            }
+            heartbeat(target); // on its way out: it accuses nobody and never takes over
+            return;
+        }
         if (now - lastHeardNanos.getOrDefault(target.nodeId(), now) > failureNanos) {
             LOG.warn("node {}: coordinator {} silent for more than cluster.failureTimeoutMs {}", config.nodeId,
                     target.nodeId(), config.failureTimeoutMs);
@@ -615,7 +714,8 @@ public final class Membership implements AutoCloseable {
         }
         ClusterWire.View newView = new ClusterWire.View(view.version() + 1, List.copyOf(members));
         PartitionTable next = planner.failover(table, ids(members), table.version() + 1);
-        next = planner.nextStep(next, memberInfos(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
+        next = planner.nextStep(next, plannedMembers(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
+        leavingIds.removeAll(gone);
         int lost = 0;
         for (int b = 0; b < next.bucketCount(); b++) {
             if (next.isLost(b)) {
@@ -658,6 +758,13 @@ public final class Membership implements AutoCloseable {
         if (rejoining || closed) {
             return;
         }
+        if (leaving) {
+            // Out of the view while handing copies over: that is the coordinator's "done".
+            LOG.info("node {} has handed its copies over and left the cluster", config.nodeId);
+            left = true;
+            handedOver.complete(null);
+            return;
+        }
         rejoining = true;
         joined = false;
         self = new ClusterWire.Member(self.nodeId(), self.address(), self.zone(), System.currentTimeMillis());
@@ -697,34 +804,62 @@ public final class Membership implements AutoCloseable {
     // ---------------------------------------------------------------------------------------
 
     /**
-     * Leaves the cluster gracefully: tells the coordinator (or, on the coordinator, every other
-     * member), waiting at most {@code cluster.joinTimeoutMs}; the node stops taking part in
-     * membership either way.
+     * Leaves the cluster gracefully: asks the coordinator to move this node's copies to the other
+     * members (this node keeps serving and feeding meanwhile), and returns once it is out of the
+     * view, at most {@code cluster.leaveTimeoutMs} later (then the others find it gone and fail its
+     * buckets over). Logs what is left every few seconds. Blocks the calling thread.
      */
     public void leave(String reason) {
         if (!joined || closed || left) {
             return;
         }
-        try {
-            CompletableFuture<?> told = thread.submit(() -> {
-                left = true;
-                if (view.members().size() <= 1) {
-                    return (CompletableFuture<?>) CompletableFuture.completedFuture(null);
-                }
-                if (isCoordinator()) {
-                    LOG.info("node {} (coordinator) leaves: {}", config.nodeId, reason);
-                    return (CompletableFuture<?>) removeMembers(Set.of(config.nodeId), "left");
-                }
-                return (CompletableFuture<?>) peers.send(coordinator().address(),
-                        new Request.Leave(config.nodeId, reason));
-            }).get();
-            told.get(config.joinTimeoutMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("node {}: its leaving was not confirmed ({}); the others will find it gone", config.nodeId,
-                    e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        leaving = true;
+        long started = System.nanoTime();
+        long deadline = started + TimeUnit.MILLISECONDS.toNanos(config.leaveTimeoutMs);
+        while (!handedOver.isDone() && System.nanoTime() - deadline < 0) {
+            if (view.members().size() <= 1 || rejoining) {
+                break;
+            }
+            try {
+                thread.submit(() -> {
+                    if (isCoordinator()) {
+                        if (leavingIds.add(config.nodeId)) {
+                            LOG.info("node {} (coordinator) leaves ({}): its copies move to the other members first",
+                                    config.nodeId, reason);
+                        }
+                        startLeaving();
+                    } else {
+                        peers.send(coordinator().address(), new Request.Leave(config.nodeId, reason));
+                    }
+                }).get();
+                handedOver.get(Math.min(2_000, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))),
+                        TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.info("node {} is leaving: {} copies still here after {} s", config.nodeId,
+                        copiesHere(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+            } catch (ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        if (!handedOver.isDone() && view.members().size() > 1) {
+            LOG.warn("node {}: its copies were not all handed over within cluster.leaveTimeoutMs {}; the others will "
+                    + "fail its buckets over", config.nodeId, config.leaveTimeoutMs);
+        }
+        left = true;
+    }
+
+    private int copiesHere() {
+        PartitionTable t = table;
+        int copies = 0;
+        for (int b = 0; b < t.bucketCount(); b++) {
+            if (t.stateOf(b, config.nodeId) != null) {
+                copies++;
+            }
+        }
+        return copies;
     }
 
     @Override

@@ -184,6 +184,7 @@ final class ClusterData implements ChangeBus.Replication {
      * told the bucket's last sequence, after every change, so it can serve.
      */
     private void handOver(int b, Ownership now, Set<String> members) {
+        earlyHandovers.remove(b);
         BucketStore store = engine.bucket(b);
         String to = now.primaryAddress(b);
         store.lock.lock();
@@ -208,7 +209,9 @@ final class ClusterData implements ChangeBus.Replication {
         if (previous != null && !previous.equals(selfId) && members.contains(previous)) {
             synchronized (awaitingHandover) {
                 long[] handedOver = earlyHandovers.remove(b);
-                if (handedOver != null && handedOver[0] == now.tableVersion) {
+                // The marker names the table at which the old primary let go; this node may act on a
+                // later one (tables it skipped over arrived as one full table).
+                if (handedOver != null && handedOver[0] <= now.tableVersion) {
                     store.raiseSequence(handedOver[1]);
                     store.serving(true);
                     return;

@@ -53,8 +53,11 @@ final class ProtocolServer extends FrameHandler {
     final ServerConfig config;
     final MapRegistry maps;
     final DataCommands data;
-    /** Answers node-to-node requests (docs/protocol.md section 11); null until the node's cluster is wired. */
-    volatile java.util.function.Function<Request, CompletableFuture<Message>> cluster;
+    /**
+     * Answers node-to-node requests (docs/protocol.md section 11), given the sending member's node
+     * id (null if the connection is not a member's); null until the node's cluster is wired.
+     */
+    volatile java.util.function.BiFunction<Request, String, CompletableFuture<Message>> cluster;
     private volatile Push.ServerInfo clusterInfo;
     /** The cluster's counters for STATS; null outside a cluster. */
     volatile Supplier<List<Reply.Stat>> clusterStats;

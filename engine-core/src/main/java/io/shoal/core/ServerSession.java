@@ -108,6 +108,8 @@ final class ServerSession {
     private final AtomicInteger pendingReplies = new AtomicInteger();
     /** Whether the peer is another cluster member (its HELLO's client name says so); set at HELLO. */
     private volatile boolean fromMember;
+    /** The member's node id when {@link #fromMember}; set at HELLO. */
+    private volatile String memberId;
     private volatile boolean goodbyeReceived;
     private volatile int goodbyeRequestId;
     private final AtomicBoolean goodbyeReplied = new AtomicBoolean();
@@ -318,13 +320,13 @@ final class ServerSession {
 
     /** Hands a node-to-node request to the cluster; its reply is sent from the thread that completes it. */
     private void cluster(int requestId, Request request) {
-        java.util.function.Function<Request, CompletableFuture<Message>> handler = server.cluster;
+        java.util.function.BiFunction<Request, String, CompletableFuture<Message>> handler = server.cluster;
         if (handler == null) {
             sendError(request.opcode().code(), requestId, ErrorCode.NOT_CLUSTERED, "node " + server.nodeId()
                     + " does not take part in a cluster");
             return;
         }
-        replyLater(requestId, request, handler.apply(request), ErrorCode.INTERNAL_ERROR, "");
+        replyLater(requestId, request, handler.apply(request, memberId), ErrorCode.INTERNAL_ERROR, "");
     }
 
     /**
@@ -390,6 +392,8 @@ final class ServerSession {
     private void hello(int requestId, Request.Hello hello) {
         ServerConfig config = server.config;
         fromMember = hello.clientName().startsWith(io.shoal.cluster.Membership.MEMBER_CLIENT_PREFIX);
+        memberId = fromMember ? hello.clientName().substring(io.shoal.cluster.Membership.MEMBER_CLIENT_PREFIX.length())
+                : null;
         if (server.stopping) {
             closeWithError(Opcode.HELLO.code(), requestId, ErrorCode.SHUTTING_DOWN, "node " + server.nodeId()
                     + " is stopping; use another node", CLOSING);

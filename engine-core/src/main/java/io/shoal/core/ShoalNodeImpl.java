@@ -121,8 +121,8 @@ final class ShoalNodeImpl implements ShoalNode {
         }
         if (membership != null) {
             ClusterData data = clusterData;
-            server.cluster = request -> Membership.isMembershipRequest(request.opcode()) ? membership.handle(request)
-                    : CompletableFuture.completedFuture(data.handle(request));
+            server.cluster = (request, from) -> Membership.isMembershipRequest(request.opcode())
+                    ? membership.handle(request, from) : CompletableFuture.completedFuture(data.handle(request));
             server.forwarder = membership::send;
             changes.replication = data;
             engine.lease = membership::holdsLease;
@@ -151,7 +151,6 @@ final class ShoalNodeImpl implements ShoalNode {
 
                 @Override
                 public void stop() {
-                    membership.leave("node " + config.nodeId + " is stopping");
                     data.close();
                     membership.close();
                 }
@@ -159,6 +158,19 @@ final class ShoalNodeImpl implements ShoalNode {
         }
         if (server != null) {
             lifecycle.start(server.serving());
+        }
+        if (membership != null) {
+            // Stopped first: the node hands its copies over while it still serves its members and clients.
+            lifecycle.start(new Lifecycle.Component() {
+                @Override
+                public void start() {
+                }
+
+                @Override
+                public void stop() {
+                    membership.leave("node " + config.nodeId + " is stopping");
+                }
+            });
         }
         LOG.info("node {} started: {} buckets, memory.maxBytes={}, eviction={}, plugins={}, server={}", config.nodeId,
                 config.bucketCount, config.maxMemoryBytes, config.eviction, config.plugins,

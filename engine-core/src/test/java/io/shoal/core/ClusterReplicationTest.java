@@ -126,6 +126,7 @@ class ClusterReplicationTest {
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger failures = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
         List<Thread> writers = new ArrayList<>();
         for (int w = 0; w < 3; w++) {
             int id = w;
@@ -139,6 +140,7 @@ class ClusterReplicationTest {
                         acknowledged.put(key, value);
                     } catch (RuntimeException e) {
                         failures.incrementAndGet();
+                        firstFailure.compareAndSet(null, e);
                     }
                 }
             });
@@ -152,7 +154,7 @@ class ClusterReplicationTest {
         for (Thread writer : writers) {
             writer.join(30_000);
         }
-        assertEquals(0, failures.get(), "writes failed during the moves");
+        assertEquals(0, failures.get(), "writes failed during the moves, first: " + firstFailure.get());
         assertTrue(acknowledged.size() == 1_500, "every key written: " + acknowledged.size());
         assertAll(acknowledged, a, b, c);
     }
@@ -229,5 +231,49 @@ class ClusterReplicationTest {
                 map.put("k" + i, "again");
             }
         });
+    }
+
+    @Test
+    void aNodeThatStopsHandsItsCopiesOverFirst() throws Exception {
+        ShoalNode a = node("a", 1);
+        ShoalNode b = node("b", 1, ServerNodes.address(a));
+        ShoalNode c = node("c", 1, ServerNodes.address(a));
+        awaitBalanced(1, a, b, c);
+        ShoalMap<String, String> map = b.map("m", Codecs.string(), Codecs.string());
+        Map<String, String> written = new HashMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            map.put("k" + i, "v" + i);
+            written.put("k" + i, "v" + i);
+        }
+        a.close(); // the coordinator, and primary of a third of the buckets
+        assertEquals(List.of("b", "c"), b.clusterView().orElseThrow().nodeIds(), "a left only after handing over");
+        awaitBalanced(1, b, c);
+        assertAll(written, b, c);
+        c.close();
+        assertEquals(List.of("b"), b.clusterView().orElseThrow().nodeIds());
+        assertAll(written, b);
+    }
+
+    @Test
+    void twoNodesStoppingTogetherLoseNothingWithTwoBackups() throws Exception {
+        ShoalNode a = node("a", 2);
+        ShoalNode b = node("b", 2, ServerNodes.address(a));
+        ShoalNode c = node("c", 2, ServerNodes.address(a));
+        ShoalNode d = node("d", 2, ServerNodes.address(a));
+        awaitBalanced(2, a, b, c, d);
+        ShoalMap<String, String> map = d.map("m", Codecs.string(), Codecs.string());
+        Map<String, String> written = new HashMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            map.put("k" + i, "v" + i);
+            written.put("k" + i, "v" + i);
+        }
+        Thread first = new Thread(a::close);
+        Thread second = new Thread(b::close);
+        first.start();
+        second.start();
+        first.join(60_000);
+        second.join(60_000);
+        awaitBalanced(2, c, d);
+        assertAll(written, c, d);
     }
 }
