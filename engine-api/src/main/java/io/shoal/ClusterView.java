@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param version      the membership view's version; rises with every join, leave or failure
  * @param members      the members, oldest first; the first is the coordinator
  * @param tableVersion the version of the partition table this node holds
+ * @param paused       whether the cluster is paused ({@link ShoalNode#pauseCluster()})
  */
-public record ClusterView(long version, List<Member> members, long tableVersion) {
+public record ClusterView(long version, List<Member> members, long tableVersion, boolean paused) {
     public ClusterView {
         members = List.copyOf(Objects.requireNonNull(members, "members"));
     }

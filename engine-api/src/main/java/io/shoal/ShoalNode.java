@@ -66,6 +66,20 @@ public interface ShoalNode extends AutoCloseable {
     java.util.Optional<ClusterView> clusterView();
 
     /**
+     * Pauses the whole cluster, through its coordinator: writes on every member are refused with
+     * {@link ClusterPausedException} (nothing changed), reads are served, expiry waits, and no
+     * bucket moves (a failed member's buckets still fail over to their backups). Blocks until the
+     * coordinator has decided, at most {@code cluster.joinTimeoutMs}. Idempotent.
+     *
+     * @throws IllegalStateException with {@code transport = none} (no cluster)
+     * @throws ShoalException if the coordinator cannot be reached
+     */
+    void pauseCluster();
+
+    /** Resumes a paused cluster: writes are accepted and rebalancing goes on. As {@link #pauseCluster()}. */
+    void resumeCluster();
+
+    /**
      * Writes the entries of the given maps to {@code file}, in the portable, versioned export format
      * of {@code docs/formats.md} (section 3): each entry's map name, key and value bytes, expiry
      * time and timestamp. Entries whose expiry time has passed are left out and counted.

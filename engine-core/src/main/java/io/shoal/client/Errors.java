@@ -26,6 +26,7 @@ final class Errors {
             case STORAGE_REFUSED -> new StorageUnavailableException(message, false, null);
             case STORAGE_NOT_DURABLE -> new StorageUnavailableException(message, true, null);
             case BUCKET_LOST -> new io.shoal.BucketLostException(message, -1); // the wire names no bucket
+            case CLUSTER_PAUSED -> new io.shoal.ClusterPausedException(message);
             case TOO_MANY_SUBSCRIPTIONS -> new ShoalException(call.describe() + ": " + where(call)
                     + " refused another subscription on this connection (server.maxSubscriptionsPerConnection): " + message);
             case INTERNAL_ERROR -> new ShoalException(call.describe() + ": " + where(call) + " failed (INTERNAL_ERROR): "

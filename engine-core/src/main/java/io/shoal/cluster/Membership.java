@@ -71,6 +71,8 @@ public final class Membership implements AutoCloseable {
     /** Completed when this node is out of the view after handing its copies over. */
     private final CompletableFuture<Void> handedOver = new CompletableFuture<>();
     private volatile boolean left;
+    /** Paused: writes refused, no bucket moves (the coordinator decides; members follow it). */
+    private volatile boolean paused;
     /** When this node last heard from the coordinator (or, on the coordinator, from any member). */
     private volatile long leaseStartNanos = System.nanoTime();
     // Written on the cluster thread, read anywhere:
@@ -147,9 +149,10 @@ public final class Membership implements AutoCloseable {
     }
 
     /**
-     * Whether this node may serve the buckets its table gives it: it has heard from the coordinator
-     * (the coordinator: from any member) within half of {@code cluster.failureTimeoutMs}, or it is
-     * alone. The coordinator removes a member only after a whole timeout of silence, so a node cut
+     * Whether this node may serve the buckets its table gives it: a heartbeat it sent to the
+     * coordinator (the coordinator: to any member) within the last half of
+     * {@code cluster.failureTimeoutMs} was answered, by a coordinator whose table is not newer than
+     * this node's, or it is alone. The coordinator removes a member only after a whole timeout of silence, so a node cut
      * off (paused, partitioned) stops serving before others take its buckets over. Any thread.
      */
     public boolean holdsLease() {
@@ -294,7 +297,7 @@ public final class Membership implements AutoCloseable {
     private void found() {
         lastTickNanos = System.nanoTime();
         ClusterWire.View first = new ClusterWire.View(1, List.of(self));
-        PartitionTable initial = planner.nextStep(PartitionTable.empty(config.bucketCount, config.backupCount),
+        PartitionTable initial = step(PartitionTable.empty(config.bucketCount, config.backupCount),
                 memberInfos(first), config.maxConcurrentFeedsPerNode, 1);
         LOG.info("node {} founded cluster '{}' at {}", config.nodeId, config.clusterName, self.address());
         publish(first, initial);
@@ -345,7 +348,16 @@ public final class Membership implements AutoCloseable {
                                 + fromNodeId));
                         return;
                     }
-                    reply.complete(answer(request));
+                    if (request instanceof Request.ClusterState state && isJoined() && !isCoordinator()
+                            && (fromNodeId == null || !fromNodeId.equals(view.members().get(0).nodeId()))
+                            && state.action() != ClusterWire.QUERY) {
+                        // From an operator: the coordinator decides, and tells every member.
+                        peers.send(coordinator().address(), request).whenComplete((answer, failure) -> reply.complete(
+                                failure == null ? answer : error(request, ErrorCode.NOT_COORDINATOR,
+                                        "the coordinator " + coordinator().nodeId() + " could not be reached: " + failure)));
+                        return;
+                    }
+                    reply.complete(answer(request, fromNodeId));
                 } catch (RuntimeException e) {
                     LOG.warn("node {}: {} failed", config.nodeId, request.opcode(), e);
                     reply.complete(new ErrorReply(request.opcode().code(), ErrorCode.INTERNAL_ERROR, e.toString()));
@@ -357,7 +369,7 @@ public final class Membership implements AutoCloseable {
         return reply;
     }
 
-    private Message answer(Request request) {
+    private Message answer(Request request, String fromNodeId) {
         if (!joined) {
             if (request instanceof Request.Join) {
                 return new Reply.Join(false, "", null, null);
@@ -382,6 +394,8 @@ public final class Membership implements AutoCloseable {
             return onLeave(leave);
         } else if (request instanceof Request.FeedDone done) {
             return onFeedDone(done);
+        } else if (request instanceof Request.ClusterState state) {
+            return onClusterState(state, fromNodeId);
         }
         return error(request, ErrorCode.INVALID_ARGUMENT, request.opcode() + " is not handled by membership");
     }
@@ -410,12 +424,15 @@ public final class Membership implements AutoCloseable {
         }
         members.add(joining);
         ClusterWire.View newView = new ClusterWire.View(view.version() + 1, List.copyOf(members));
-        next = planner.nextStep(next, plannedMembers(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
+        next = step(next, plannedMembers(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
         lastHeardNanos.put(join.nodeId(), System.nanoTime());
         LOG.info("node {} joined at {}: view {} {}", join.nodeId(), join.address(), newView.version(), ids(newView));
         PartitionTable before = table;
         publish(newView, next);
         broadcast(before, join.nodeId());
+        if (paused) {
+            peers.send(join.address(), new Request.ClusterState(ClusterWire.PAUSE));
+        }
         return new Reply.Join(true, "", view, TableWire.full(table));
     }
 
@@ -427,9 +444,7 @@ public final class Membership implements AutoCloseable {
         }
         lastHeardNanos.put(sender.nodeId(), System.nanoTime());
         suspected.remove(sender.nodeId());
-        if (isCoordinator() || sender.nodeId().equals(coordinator().nodeId())) {
-            leaseStartNanos = System.nanoTime();
-        }
+
         if (isCoordinator()) {
             catchUp(sender, heartbeat.viewVersion(), heartbeat.tableVersion());
         }
@@ -470,7 +485,6 @@ public final class Membership implements AutoCloseable {
         }
         suspected.retainAll(ids);
         suspected.remove(newView.members().get(0).nodeId());
-        leaseStartNanos = now;
         LOG.info("node {}: view {} {}, coordinator {}", config.nodeId, newView.version(), ids(newView),
                 newView.members().get(0).nodeId());
         publish(newView, table);
@@ -508,12 +522,79 @@ public final class Membership implements AutoCloseable {
         PartitionTable before = table;
         List<MemberInfo> members = plannedMembers(view);
         PartitionTable next = planner.feedDone(table, done.bucket(), done.receiverNodeId(), members, table.version() + 1);
-        next = planner.nextStep(next, members, config.maxConcurrentFeedsPerNode, next.version() + 1);
+        next = step(next, members, config.maxConcurrentFeedsPerNode, next.version() + 1);
         publish(view, next);
         broadcast(before, null);
         reportProgress(next, members);
         finishLeavers();
         return new Reply.FeedDone();
+    }
+
+    /** Pause, resume or query; on the coordinator (or from it), see {@link #handle(Request, String)}. */
+    private Message onClusterState(Request.ClusterState state, String fromNodeId) {
+        if (state.action() != ClusterWire.QUERY) {
+            boolean pause = state.action() == ClusterWire.PAUSE;
+            if (paused != pause) {
+                paused = pause;
+                LOG.warn("node {}: cluster {} ({})", config.nodeId, pause ? "PAUSED: writes are refused and no bucket "
+                        + "moves until it is resumed" : "resumed", isCoordinator() ? "as coordinator" : "told by " + fromNodeId);
+                if (isCoordinator()) {
+                    for (ClusterWire.Member m : view.members()) {
+                        if (!m.nodeId().equals(config.nodeId)) {
+                            peers.send(m.address(), state);
+                        }
+                    }
+                    if (!pause) {
+                        stepAndPublish(); // the planner's next step: moves wait no longer
+                    }
+                }
+                for (PauseListener listener : pauseListeners) {
+                    listener.onPause(pause);
+                }
+            }
+        }
+        return new Reply.ClusterState(paused, table.version());
+    }
+
+    /** Told when the cluster is paused or resumed, on the cluster thread. */
+    public interface PauseListener {
+        void onPause(boolean paused);
+    }
+
+    private final List<PauseListener> pauseListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Registers a listener; before {@link #join} only. */
+    public void addPauseListener(PauseListener listener) {
+        pauseListeners.add(listener);
+    }
+
+    /** Whether the cluster is paused, as this node was last told. Any thread. */
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /**
+     * Pauses ({@code true}) or resumes the whole cluster through its coordinator; blocks until the
+     * coordinator has decided, at most {@code cluster.joinTimeoutMs}.
+     *
+     * @throws io.shoal.ShoalException if the coordinator cannot be reached
+     */
+    public boolean setPaused(boolean pause) {
+        Request.ClusterState request = new Request.ClusterState(pause ? ClusterWire.PAUSE : ClusterWire.RESUME);
+        try {
+            Message answer = handle(request, null).get(config.joinTimeoutMs, TimeUnit.MILLISECONDS);
+            if (answer instanceof Reply.ClusterState state) {
+                return state.paused();
+            }
+            throw new io.shoal.ShoalException("node " + config.nodeId + " could not " + (pause ? "pause" : "resume")
+                    + " the cluster: " + answer);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new io.shoal.ShoalException("node " + config.nodeId + " could not " + (pause ? "pause" : "resume")
+                    + " the cluster: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.shoal.ShoalException("interrupted while " + (pause ? "pausing" : "resuming") + " the cluster");
+        }
     }
 
     private Message onLeave(Request.Leave leave) {
@@ -523,15 +604,18 @@ public final class Membership implements AutoCloseable {
         }
         if (member(leave.nodeId()) != null && leavingIds.add(leave.nodeId())) {
             LOG.info("node {} leaves ({}): its copies move to the other members first", leave.nodeId(), leave.reason());
-            startLeaving();
+            stepAndPublish();
         }
         return new Reply.Leave();
     }
 
-    /** Coordinator: plans the leavers' copies away (they get none in the target), or lets them go if they hold none. */
-    private void startLeaving() {
+    /**
+     * Coordinator: publishes the planner's next step (leavers get no copies in it) and lets go of
+     * leavers that hold none.
+     */
+    private void stepAndPublish() {
         PartitionTable before = table;
-        PartitionTable next = planner.nextStep(table, plannedMembers(view), config.maxConcurrentFeedsPerNode,
+        PartitionTable next = step(table, plannedMembers(view), config.maxConcurrentFeedsPerNode,
                 table.version() + 1);
         if (next != table) {
             publish(view, next);
@@ -554,6 +638,11 @@ public final class Membership implements AutoCloseable {
                 handedOver.complete(null); // the coordinator itself: the next member coordinates now
             }
         }
+    }
+
+    /** The planner's next step towards balance; none while the cluster is paused (no bucket moves). */
+    private PartitionTable step(PartitionTable current, List<MemberInfo> members, int maxFeeds, long newVersion) {
+        return paused ? current : planner.nextStep(current, members, maxFeeds, newVersion);
     }
 
     /** The members the planner places copies on: those not leaving. */
@@ -659,6 +748,7 @@ public final class Membership implements AutoCloseable {
 
     private void heartbeat(ClusterWire.Member to) {
         long viewVersion = view.version();
+        long sentNanos = System.nanoTime(); // a lease counts from when its proof was asked for
         peers.send(to.address(), new Request.Heartbeat(config.nodeId, viewVersion, table.version()))
                 .whenCompleteAsync((answer, failure) -> {
                     if (closed || failure != null) {
@@ -667,8 +757,10 @@ public final class Membership implements AutoCloseable {
                     if (answer instanceof Reply.Heartbeat reply) {
                         if (member(to.nodeId()) != null) {
                             lastHeardNanos.put(to.nodeId(), System.nanoTime());
-                            if (isCoordinator() || to.nodeId().equals(coordinator().nodeId())) {
-                                leaseStartNanos = System.nanoTime();
+                            // A member whose table is older than its coordinator's does not serve by it.
+                            if (isCoordinator() || to.nodeId().equals(coordinator().nodeId())
+                                    && reply.tableVersion() <= table.version()) {
+                                leaseStartNanos = Math.max(leaseStartNanos, sentNanos);
                             }
                         }
                         if (isCoordinator() && member(to.nodeId()) != null && reply.viewVersion() > 0) {
@@ -714,7 +806,7 @@ public final class Membership implements AutoCloseable {
         }
         ClusterWire.View newView = new ClusterWire.View(view.version() + 1, List.copyOf(members));
         PartitionTable next = planner.failover(table, ids(members), table.version() + 1);
-        next = planner.nextStep(next, plannedMembers(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
+        next = step(next, plannedMembers(newView), config.maxConcurrentFeedsPerNode, next.version() + 1);
         leavingIds.removeAll(gone);
         int lost = 0;
         for (int b = 0; b < next.bucketCount(); b++) {
@@ -827,7 +919,7 @@ public final class Membership implements AutoCloseable {
                             LOG.info("node {} (coordinator) leaves ({}): its copies move to the other members first",
                                     config.nodeId, reason);
                         }
-                        startLeaving();
+                        stepAndPublish();
                     } else {
                         peers.send(coordinator().address(), new Request.Leave(config.nodeId, reason));
                     }

@@ -164,7 +164,7 @@ final class ClusterData implements ChangeBus.Replication {
                 if (target.state() == ReplicaState.UP_TO_DATE) {
                     continue;
                 }
-                if (feeds.putIfAbsent(feed, Feed.SCHEDULED) == null) {
+                if (!membership.isPaused() && feeds.putIfAbsent(feed, Feed.SCHEDULED) == null) {
                     startFeed(b, target, table.version(), target.state() == ReplicaState.FEEDING);
                 }
             }
@@ -246,6 +246,11 @@ final class ClusterData implements ChangeBus.Replication {
         }
         LOG.warn("node {} serves bucket {} without its previous primary's hand-over: {}", selfId, b, why);
         engine.bucket(b).serving(true);
+    }
+
+    /** The cluster was resumed: feeds that waited start now. Cluster thread. */
+    void onResume(PartitionTable table) {
+        onChange(view, table);
     }
 
     private static String feedKey(int bucket, String nodeId) {

@@ -181,7 +181,8 @@ final class DataCommands {
                 remove(session, requestId, map, s, condition, expected);
             }
         } catch (LocalEngine.NotPrimaryException e) {
-            return false; // nothing was done: the decoded request is forwarded
+            server.uncountOp(); // nothing was done: the decoded request is forwarded, and counted, by execute
+            return false;
         } catch (RuntimeException e) {
             session.replyFailure(opcode, requestId, e);
         }

@@ -74,6 +74,8 @@ final class LocalEngine implements Lifecycle.Component {
 
     /** Which buckets this node serves; null outside a cluster (every bucket is local). */
     volatile Ownership ownership;
+    /** Whether the cluster is paused: writes are refused (in a cluster only). */
+    volatile java.util.function.BooleanSupplier paused = () -> false;
     /** Whether this member may serve now (its cluster lease); consulted only in a cluster. */
     volatile java.util.function.BooleanSupplier lease = () -> true;
 
@@ -142,6 +144,7 @@ final class LocalEngine implements Lifecycle.Component {
      */
     void putExpiringAt(MapHandle map, Scratch s, BucketStore.PutMode mode, long expectedVersion, long expiresAtMs,
                        long nowMs, boolean captureExisting) {
+        refuseWhilePaused();
         BucketStore bucket = locate(map, s);
         try {
             putLocated(map, bucket, s, mode, expectedVersion, expiresAtMs, nowMs, captureExisting);
@@ -191,6 +194,7 @@ final class LocalEngine implements Lifecycle.Component {
      * the removed live value is copied to {@code s.existing}. Result in {@code s.result}.
      */
     void remove(MapHandle map, Scratch s, long expectedVersion, boolean captureRemoved) {
+        refuseWhilePaused();
         BucketStore bucket = locate(map, s);
         changes.checkWritable();
         try {
@@ -329,7 +333,7 @@ final class LocalEngine implements Lifecycle.Component {
      * while persistence refuses changes: expiry and eviction wait until it can store them).
      */
     private int removeBytes(MapHandle map, BucketStore bucket, byte[] key, long version, ChangeType type) {
-        if (!changes.writable()) {
+        if (!changes.writable() || paused.getAsBoolean()) {
             return 0;
         }
         Scratch s = INTERNAL_SCRATCH.get().clearForUse();
@@ -378,9 +382,20 @@ final class LocalEngine implements Lifecycle.Component {
         return buckets[index];
     }
 
+    private void refuseWhilePaused() {
+        if (ownership != null && paused.getAsBoolean()) {
+            throw new io.shoal.ClusterPausedException("the cluster is paused: writes are refused until it is resumed "
+                    + "(reads are served); nothing changed");
+        }
+    }
+
     /** Why a bucket is not served here: lost, or another node's (the caller forwards). */
     private RuntimeException elsewhere(Ownership o, int bucket) {
-        if (o.isLost(bucket) || o.primaryAddress(bucket) == null) {
+        if (o.primaryAddress(bucket) == null && !o.isLost(bucket)) {
+            // The table names a primary the view no longer has (the new table is on its way).
+            return handingOver(bucket);
+        }
+        if (o.isLost(bucket)) {
             return new io.shoal.BucketLostException("bucket " + bucket + " lost every copy (more nodes failed at once "
                     + "than backups.count allows); its data is gone until restored", bucket);
         }
@@ -435,6 +450,12 @@ final class LocalEngine implements Lifecycle.Component {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The version of the table this node routes by (0 outside a cluster). */
+    long tableVersion() {
+        Ownership o = ownership;
+        return o == null ? 0 : o.tableVersion;
     }
 
     /** Whether this node serves {@code bucket} (always, outside a cluster). */

@@ -154,6 +154,11 @@ final class ProtocolServer extends FrameHandler {
         ops.increment();
     }
 
+    /** Takes back a {@link #countOp} for a request handed on to the full decode. */
+    void uncountOp() {
+        ops.decrement();
+    }
+
     // ------------------------------------------------------------------------------------------
     // Lifecycle
 

@@ -730,6 +730,8 @@ final class ServerSession {
             return ErrorCode.SHUTTING_DOWN;
         } else if (e instanceof io.shoal.BucketLostException) {
             return ErrorCode.BUCKET_LOST;
+        } else if (e instanceof io.shoal.ClusterPausedException) {
+            return ErrorCode.CLUSTER_PAUSED;
         } else if (e instanceof IllegalArgumentException) {
             return ErrorCode.INVALID_ARGUMENT;
         }

@@ -126,6 +126,12 @@ final class ShoalNodeImpl implements ShoalNode {
             server.forwarder = membership::send;
             changes.replication = data;
             engine.lease = membership::holdsLease;
+            engine.paused = membership::isPaused;
+            membership.addPauseListener(paused -> {
+                if (!paused) {
+                    data.onResume(membership.table());
+                }
+            });
             server.clusterStats = () -> {
                 Membership.Health health = membership.health();
                 return List.of(
@@ -185,7 +191,26 @@ final class ShoalNodeImpl implements ShoalNode {
         var view = membership.view();
         return Optional.of(new ClusterView(view.version(), view.members().stream()
                 .map(m -> new ClusterView.Member(m.nodeId(), m.address(), m.zone())).toList(),
-                membership.tableVersion()));
+                membership.tableVersion(), membership.isPaused()));
+    }
+
+    @Override
+    public void pauseCluster() {
+        clustered("pause").setPaused(true);
+    }
+
+    @Override
+    public void resumeCluster() {
+        clustered("resume").setPaused(false);
+    }
+
+    private Membership clustered(String what) {
+        ensureOpen();
+        if (membership == null) {
+            throw new IllegalStateException("node " + config.nodeId + " cannot " + what + " a cluster: it takes part in "
+                    + "none (transport = none)");
+        }
+        return membership;
     }
 
     /** Which buckets this node serves now (tests); null outside a cluster. */

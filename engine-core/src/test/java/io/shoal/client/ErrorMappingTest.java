@@ -83,6 +83,7 @@ class ErrorMappingTest {
             case MEMORY_LIMIT -> MemoryLimitExceededException.class;
             case STORAGE_REFUSED, STORAGE_NOT_DURABLE -> StorageUnavailableException.class;
             case BUCKET_LOST -> io.shoal.BucketLostException.class;
+            case CLUSTER_PAUSED -> io.shoal.ClusterPausedException.class;
             default -> ShoalException.class;
         };
         assertSame(expected, e.getClass(), code + " gave " + e);

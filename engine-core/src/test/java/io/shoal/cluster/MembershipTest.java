@@ -52,6 +52,7 @@ class MembershipTest {
         settings.put("cluster.seeds", List.of(seeds));
         settings.put("cluster.heartbeatIntervalMs", HEARTBEAT_MS);
         settings.put("cluster.failureTimeoutMs", FAILURE_MS);
+        settings.put("cluster.leaveTimeoutMs", 15_000); // bounds a close whose hand-over stalls
         settings.put("cluster.joinTimeoutMs", 5_000);
         return settings;
     }

@@ -45,6 +45,7 @@ class ClusterReplicationTest {
         settings.put("cluster.seeds", List.of(seeds));
         settings.put("cluster.heartbeatIntervalMs", 100);
         settings.put("cluster.failureTimeoutMs", 1000);
+        settings.put("cluster.leaveTimeoutMs", 15_000); // bounds a close whose hand-over stalls
         settings.put("backups.count", backups);
         return settings;
     }
@@ -275,5 +276,41 @@ class ClusterReplicationTest {
         second.join(60_000);
         awaitBalanced(2, c, d);
         assertAll(written, c, d);
+    }
+
+    @Test
+    void aPausedClusterRefusesWritesServesReadsAndMovesNothingUntilResumed() {
+        ShoalNode a = node("a", 1);
+        ShoalNode b = node("b", 1, ServerNodes.address(a));
+        awaitBalanced(1, a, b);
+        ShoalMap<String, String> viaA = a.map("m", Codecs.string(), Codecs.string());
+        ShoalMap<String, String> viaB = b.map("m", Codecs.string(), Codecs.string());
+        for (int i = 0; i < 100; i++) {
+            viaA.put("k" + i, "v" + i);
+        }
+        b.pauseCluster(); // through a member: the coordinator decides
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.clusterView().orElseThrow().paused()
+                && b.clusterView().orElseThrow().paused());
+        for (ShoalMap<String, String> map : List.of(viaA, viaB)) {
+            assertThrows(io.shoal.ClusterPausedException.class, () -> map.put("k1", "changed"));
+            assertThrows(io.shoal.ClusterPausedException.class, () -> map.remove("k2"));
+            assertEquals("v1", map.get("k1"), "reads are served");
+        }
+        ShoalNode c = node("c", 1, ServerNodes.address(a));
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.clusterView().orElseThrow().paused());
+        long table = ownership(a).tableVersion;
+        for (int b2 = 0; b2 < BUCKETS; b2++) {
+            assertTrue(!ownership(c).holds(b2), "no bucket moves to a node that joined a paused cluster");
+        }
+        assertEquals(table, ownership(c).tableVersion);
+        a.resumeCluster();
+        awaitBalanced(1, a, b, c);
+        viaB.put("k1", "changed");
+        assertEquals("changed", c.map("m", Codecs.string(), Codecs.string()).get("k1"));
+        Map<String, String> expected = new HashMap<>();
+        for (int i = 2; i < 100; i++) {
+            expected.put("k" + i, "v" + i);
+        }
+        assertAll(expected, a, b, c);
     }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "shoal",
         subcommands = {StandaloneNodeCommand.class, GetCommand.class, PutCommand.class, DeleteCommand.class,
                 HashCommand.class, PingCommand.class, StatsCommand.class, SubscribeCommand.class,
-                ExportCommand.class, ImportCommand.class},
+                ClusterCommand.class, ExportCommand.class, ImportCommand.class},
         description = "Shoal's command line; run a command with --help for its options.",
         footer = {"", "Exit codes: 0 done, 1 failed (one line on stderr; --verbose adds the stack trace), "
                 + "2 usage error, 3 key not found (get)."})

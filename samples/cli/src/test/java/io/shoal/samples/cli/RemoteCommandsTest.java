@@ -180,6 +180,27 @@ class RemoteCommandsTest {
     }
 
     @Test
+    void clusterPauseRefusesWritesUntilResume() {
+        Run status = remote("cluster", "status");
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().matches("running \\(table version \\d+\\)\\R"), status.toString());
+        try {
+            Run pause = remote("cluster", "pause");
+            assertTrue(pause.out().startsWith("paused"), pause.toString());
+            Run refused = remote("put", "--map", "paused", "k", "v");
+            assertEquals(1, refused.exitCode(), refused.toString());
+            assertTrue(refused.err().contains("paused"), refused.toString());
+            assertTrue(remote("cluster", "status").out().startsWith("paused"));
+        } finally {
+            Run resume = remote("cluster", "resume");
+            assertTrue(resume.out().startsWith("running"), resume.toString());
+        }
+        assertEquals(0, remote("put", "--map", "paused", "k", "v").exitCode());
+        Run bad = remote("cluster", "halt");
+        assertEquals(2, bad.exitCode(), bad.toString());
+    }
+
+    @Test
     void subscribePrintsMatchingEventsUntilStopped() {
         try (NodeRun subscriber = NodeRun.subscribe("--map", "events", "--prefix", "u:", "--nodes", address)) {
             await("the subscription").atMost(NodeRun.WAIT)
