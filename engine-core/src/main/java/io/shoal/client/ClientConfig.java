@@ -52,6 +52,7 @@ public final class ClientConfig {
     private final List<Class<?>> kryoClasses;
     private final int eventQueueCapacity;
     private final boolean discoverNodes;
+    private final boolean smartRouting;
 
     private ClientConfig(Builder b) {
         this.nodes = List.copyOf(b.nodes);
@@ -70,6 +71,7 @@ public final class ClientConfig {
         this.kryoClasses = List.copyOf(b.kryoClasses);
         this.eventQueueCapacity = b.eventQueueCapacity;
         this.discoverNodes = b.discoverNodes;
+        this.smartRouting = b.smartRouting;
     }
 
     public static Builder builder() {
@@ -95,6 +97,7 @@ public final class ClientConfig {
         b.kryoClasses.addAll(kryoClasses);
         b.eventQueueCapacity = eventQueueCapacity;
         b.discoverNodes = discoverNodes;
+        b.smartRouting = smartRouting;
         return b;
     }
 
@@ -104,6 +107,16 @@ public final class ClientConfig {
      */
     public boolean discoverNodes() {
         return discoverNodes;
+    }
+
+    /**
+     * Whether the client sends each keyed request straight to the node that serves the key's bucket
+     * (its primary in the cluster's partition table), over one connection per node; default
+     * {@code false}: every request goes to the one connected node, which forwards it. See
+     * {@link Builder#smartRouting(boolean)}.
+     */
+    public boolean smartRouting() {
+        return smartRouting;
     }
 
     /** The nodes to try, in order (at least one). */
@@ -189,7 +202,8 @@ public final class ClientConfig {
                 + transportSettings + ", retryPolicy=" + retryPolicy + ", reconnectBackoff=" + reconnectBackoffInitial
                 + ".." + reconnectBackoffMax + ", keepAliveInterval=" + keepAliveInterval + ", deadPeerTimeout="
                 + deadPeerTimeout + ", kryoClasses=" + kryoClasses.stream().map(Class::getName).toList()
-                + ", eventQueueCapacity=" + eventQueueCapacity + ", discoverNodes=" + discoverNodes + '}';
+                + ", eventQueueCapacity=" + eventQueueCapacity + ", discoverNodes=" + discoverNodes
+                + ", smartRouting=" + smartRouting + '}';
     }
 
     /**
@@ -214,8 +228,48 @@ public final class ClientConfig {
         private final List<Class<?>> kryoClasses = new ArrayList<>();
         private int eventQueueCapacity = 65_536;
         private boolean discoverNodes = true;
+        private boolean smartRouting;
 
         private Builder() {
+        }
+
+        /**
+         * Smart routing; default {@code false}. When {@code true} the client learns the cluster's
+         * partition table (TABLE_FETCH, docs/protocol.md section 11) when it connects and whenever
+         * a node's SERVER_INFO announces a newer table, and sends each keyed request (GET,
+         * GET_ENTRY, CONTAINS, PUT, PUT_IF_ABSENT, REPLACE, REMOVE) straight to the primary of the
+         * key's bucket ({@code KeyHash.bucketOf(KeyHash.hash(keyBytes), bucketCount)}), saving the
+         * hop through a node that would forward it.
+         *
+         * <ul>
+         *   <li><b>Connections.</b> One per node: the connection to a node is opened the first time
+         *       a request is routed to it, in the background, and opened again after it is lost,
+         *       backing off as the connected node's reconnection does
+         *       ({@link #reconnectBackoff}). The connected node of {@link #nodes} (the "default
+         *       connection") is one of them.</li>
+         *   <li><b>Fallback.</b> A request whose primary has no READY connection (down, still
+         *       connecting), whose bucket is lost or unknown to the client's table, and every
+         *       request that names no key (SIZE, CLEAR, SCAN, HASH_CHECK, STATS, PING, SUBSCRIBE,
+         *       ...) goes to the default connection, as without smart routing; that node forwards
+         *       keyed requests.</li>
+         *   <li><b>A stale table</b> costs speed, never correctness: a node that receives a request
+         *       for a bucket it no longer serves forwards it to the bucket's primary (or answers
+         *       {@code NOT_OWNER} during a hand-over, and the client asks again within the request
+         *       timeout).</li>
+         *   <li><b>Order.</b> Requests for different keys travel on different connections, so
+         *       pipelined ({@code *Async}) requests are no longer answered in one connection's
+         *       order; while the table changes, even two pipelined writes of one key may take
+         *       different paths. Wait for a write's future before a write that must follow it.</li>
+         * </ul>
+         *
+         * Timeouts, {@link #retryPolicy}, failover of the default connection and {@code close()}
+         * are as without smart routing. Smart routing needs {@link #discoverNodes} (the node
+         * addresses come from SERVER_INFO): {@link #build()} refuses it with
+         * {@code discoverNodes(false)}.
+         */
+        public Builder smartRouting(boolean smart) {
+            this.smartRouting = smart;
+            return this;
         }
 
         /**
@@ -415,14 +469,19 @@ public final class ClientConfig {
 
         /**
          * Checks that the nodes are set, the transport exists (on the class path, through
-         * {@code ServiceLoader}) and defines every key given to {@link #set}, and that TCP
-         * addresses are {@code host:port}.
+         * {@code ServiceLoader}) and defines every key given to {@link #set}, that TCP
+         * addresses are {@code host:port}, and that {@link #smartRouting} goes with
+         * {@link #discoverNodes}.
          *
          * @throws ConfigException naming the setting at fault
          */
         public ClientConfig build() {
             if (nodes.isEmpty()) {
                 throw new ConfigException("nodes", "is not set; give at least one node address");
+            }
+            if (smartRouting && !discoverNodes) {
+                throw new ConfigException("smartRouting", "true needs discoverNodes(true): the client routes to the"
+                        + " nodes the cluster reports; allowed: smartRouting(false) with discoverNodes(false)");
             }
             if ("tcp".equals(transport)) {
                 for (String node : nodes) {

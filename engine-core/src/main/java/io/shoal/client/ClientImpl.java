@@ -64,6 +64,10 @@ import java.util.function.Function;
  * periodic keep-alive task doubles as a watchdog that starts a new round if one never finished. The
  * monitor of this object guards the connection set, failure marks, discovered nodes and reconnect
  * state; it is never held while waiting or sending.
+ *
+ * <p>With smart routing, {@link SmartRouter} picks the connection of each keyed call before the
+ * steps above ({@link #dispatch}); every connection it opens goes through {@link #attempt}, so the
+ * keep-alive, the deadlines and {@link #close()} cover it as they cover the default connection.
  */
 final class ClientImpl implements ShoalClient {
     private static final Logger LOG = LoggerFactory.getLogger(ClientImpl.class);
@@ -83,6 +87,8 @@ final class ClientImpl implements ShoalClient {
     final long requestTimeoutNanos;
     final byte[] secret;
     final EventDispatcher events;
+    /** Smart routing ({@link ClientConfig#smartRouting()}); {@code null} without it. */
+    private final SmartRouter router;
     private final String name;
     private final long connectTimeoutNanos;
     private final KryoCodecs kryo;
@@ -124,6 +130,7 @@ final class ClientImpl implements ShoalClient {
         });
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.events = new EventDispatcher(name + "-events", config.eventQueueCapacity(), subscriptions);
+        this.router = config.smartRouting() ? new SmartRouter(this, name) : null;
     }
 
     static ShoalClient connect(ClientConfig config) {
@@ -251,6 +258,26 @@ final class ClientImpl implements ShoalClient {
         return closed;
     }
 
+    @Override
+    public long tableVersion() {
+        return router == null ? 0 : router.routes().version;
+    }
+
+    /** The routing snapshot in use ({@link RoutingTable#NONE} without smart routing); for tests. */
+    RoutingTable routes() {
+        return router == null ? RoutingTable.NONE : router.routes();
+    }
+
+    /** Ids of the nodes this client has a READY routing connection to (none without smart routing); for tests. */
+    List<String> routedNodeIds() {
+        return router == null ? List.of() : router.connectedNodeIds();
+    }
+
+    /** The default connection, or {@code null} while reconnecting. */
+    NodeConnection activeConnection() {
+        return active;
+    }
+
     /** The bucket count of the connected node (or of the last one, while reconnecting). */
     int bucketCount() {
         NodeConnection c = active;
@@ -368,8 +395,14 @@ final class ClientImpl implements ShoalClient {
         deadlines.add(call);
     }
 
-    /** Sends the call on the active connection, or queues it until there is one. */
+    /**
+     * Sends the call on its key's primary's connection (smart routing), else on the active
+     * connection, or queues it until there is one.
+     */
     private void dispatch(Call call) {
+        if (router != null && router.trySendRouted(call)) {
+            return;
+        }
         NodeConnection c = active;
         if (c != null && waiting.isEmpty() && c.trySend(call)) {
             return;
@@ -520,6 +553,9 @@ final class ClientImpl implements ShoalClient {
         if (restart) {
             scheduleReconnect(0);
         }
+        if (router != null) {
+            router.check();
+        }
         long now = System.nanoTime();
         for (NodeConnection c : open) {
             try {
@@ -563,14 +599,35 @@ final class ClientImpl implements ShoalClient {
         });
     }
 
-    private CompletableFuture<NodeConnection> attempt(String address) {
-        NodeConnection nc = new NodeConnection(this, address);
+    /**
+     * Opens a connection to {@code address}; the future completes when it is READY. With smart
+     * routing, a connection to that address that is open or opening already is used instead, and a
+     * READY connection becomes its node's routing connection.
+     */
+    CompletableFuture<NodeConnection> attempt(String address) {
+        NodeConnection created = null;
+        NodeConnection reused = null;
         synchronized (this) {
             if (closed) {
                 return CompletableFuture.failedFuture(closedException());
             }
-            connections.add(nc);
+            if (router != null) {
+                for (NodeConnection open : connections) {
+                    if (!open.isClosed() && open.address.equals(address)) {
+                        reused = open;
+                        break;
+                    }
+                }
+            }
+            if (reused == null) {
+                created = new NodeConnection(this, address);
+                connections.add(created);
+            }
         }
+        if (reused != null) {
+            return reused.ready.thenApply(router::adopted);
+        }
+        NodeConnection nc = created;
         ScheduledFuture<?> timer;
         try {
             timer = scheduler.schedule(() -> nc.failHandshake("no connection and handshake within the connect timeout of "
@@ -595,7 +652,7 @@ final class ClientImpl implements ShoalClient {
             }
         });
         nc.ready.whenComplete((connection, failure) -> timer.cancel(false));
-        return nc.ready;
+        return router == null ? nc.ready : nc.ready.thenApply(router::adopted);
     }
 
     private static String messageOf(Throwable failure, String address) {
@@ -631,6 +688,9 @@ final class ClientImpl implements ShoalClient {
             subscribeOn(c, subscription);
         }
         flushWaiting();
+        if (router != null) {
+            router.fetch(c);
+        }
     }
 
     /** Called once per connection when it ends, by {@link NodeConnection#markClosed}. */
@@ -642,6 +702,9 @@ final class ClientImpl implements ShoalClient {
             if (wasActive) {
                 active = null;
             }
+        }
+        if (router != null) {
+            router.onConnectionClosed(c);
         }
         for (RemoteSubscription subscription : subscriptions) {
             subscription.unbind(c);
@@ -737,6 +800,9 @@ final class ClientImpl implements ShoalClient {
     }
 
     void onServerInfo(NodeConnection c, Push.ServerInfo info) {
+        if (router != null) {
+            router.onServerInfo(c, info); // it keeps its own order of pushes
+        }
         synchronized (this) {
             if (info.tableVersion() < serverInfoVersion) {
                 return;

@@ -41,6 +41,24 @@ import java.util.concurrent.CompletableFuture;
  * Listeners are subscribed again on the new connection and told through
  * {@link io.shoal.ChangeListener#onEventsMissed()} that they may have missed events.
  *
+ * <p><b>Smart routing</b> ({@link ClientConfig.Builder#smartRouting(boolean)}, off by default).
+ * Without it, every request goes to the connected node, which forwards each keyed request to the
+ * node that serves the key's bucket (its primary). With it, the client also holds the cluster's
+ * partition table (fetched with TABLE_FETCH when it connects and whenever a node's SERVER_INFO
+ * announces a newer one; see {@link #tableVersion()}) and one connection per node, opened the first
+ * time a request goes to that node and opened again after it is lost, with the reconnection backoff.
+ * Each GET, GET_ENTRY, CONTAINS, PUT, PUT_IF_ABSENT, REPLACE and REMOVE (of the maps' single-key
+ * operations, synchronous or not) goes straight to its key's primary, a hop less. The connected
+ * node above stays the <i>default connection</i>: it gets every request that names no key (size,
+ * clear, iteration, listeners, {@link #ping()}, {@link #stats()}, {@link #hashCheck},
+ * {@link #send}), and keyed ones whose primary has no READY connection (down, still connecting) or
+ * whose bucket the client's table shows as lost or does not know. A stale table never gives a wrong
+ * answer, only a slower one: a node asked for a key it no longer serves forwards the request, or
+ * answers {@code NOT_OWNER} during a hand-over and the client asks again within the request
+ * timeout. Timeouts, the {@link ClientConfig#retryPolicy()} and {@link #close()} apply to every
+ * connection alike; pipelined requests on different connections are answered in no particular
+ * order.
+ *
  * <p><b>Threading.</b> Thread-safe; share one client. Synchronous methods block the calling thread
  * until the reply, at most {@link ClientConfig#requestTimeout()} (counted from the call, waiting
  * for a connection included; then {@link RequestTimeoutException}). The {@code *Async} methods of
@@ -49,7 +67,9 @@ import java.util.concurrent.CompletableFuture;
  * timer thread when the timeout passes. Callbacks attached to those futures without an executor
  * run on those threads: they must not block (use {@code thenApplyAsync(fn, executor)} for slow
  * work). Listeners run on the client's event thread ({@code shoal-client-N-events}), one event at
- * a time, in the order the node sent them.
+ * a time, in the order the node sent them. With smart routing, the table is replaced (an immutable
+ * snapshot, read without locking by the calling thread of each request) on the I/O thread that
+ * receives the TABLE_FETCH reply.
  *
  * <p><b>Errors.</b> As in-process: {@link io.shoal.MemoryLimitExceededException},
  * {@link io.shoal.EntryTooLargeException}, {@link io.shoal.StorageUnavailableException},
@@ -131,14 +151,27 @@ public interface ShoalClient extends AutoCloseable {
      */
     List<String> nodes();
 
-    /** The address of the node the client is connected to, or empty while it is reconnecting or closed. */
+    /**
+     * The address of the node the client is connected to (with smart routing: its default
+     * connection), or empty while it is reconnecting or closed.
+     */
     Optional<String> connectedNode();
+
+    /**
+     * The version of the partition table this client routes keyed requests by: 0 without
+     * {@link ClientConfig#smartRouting() smart routing}, before the first table arrived, or when
+     * the nodes have none (a node outside a cluster). It only rises; it may lag the cluster's
+     * version for a moment (a table is fetched after a node announces it), which costs a hop,
+     * never a wrong answer. For tests and tools. Never blocks.
+     */
+    long tableVersion();
 
     /** Whether {@link #close()} has been called. */
     boolean isClosed();
 
     /**
-     * Closes the client: sends GOODBYE on every connection and waits for the replies (at most
+     * Closes the client: sends GOODBYE on every connection (with smart routing, the one to each
+     * node too) and waits for the replies (at most
      * {@link ClientConfig#requestTimeout()}; replies to requests sent before still arrive first),
      * closes the connections and the transport, fails requests still waiting with
      * {@link ClientClosedException} and stops the client's threads. Returns when all are closed.

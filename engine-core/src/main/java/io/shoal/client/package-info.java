@@ -19,6 +19,10 @@
  *   <li>{@code size()} counts the entries of the connected node.</li>
  * </ul>
  *
+ * <p>With {@link io.shoal.client.ClientConfig.Builder#smartRouting(boolean) smart routing} the
+ * client also keeps the cluster's partition table and sends each keyed request straight to the
+ * key's primary ({@code SmartRouter}, {@code RoutingTable}); without it, the connected node forwards.
+ *
  * <p>Public types: {@link io.shoal.client.ShoalClient}, {@link io.shoal.client.ClientConfig},
  * {@link io.shoal.client.RetryPolicy} and the two exceptions. Everything else is package-private.
  */

@@ -37,6 +37,8 @@ class ClientConfigTest {
         assertEquals(Duration.ofSeconds(15), config.deadPeerTimeout());
         assertEquals(List.of(), config.kryoClasses());
         assertEquals(65_536, config.eventQueueCapacity());
+        assertEquals(false, config.smartRouting(), "smart routing is off by default");
+        assertEquals(true, config.toBuilder().smartRouting(true).build().toBuilder().build().smartRouting());
         assertEquals(config.toString(), config.toBuilder().build().toString());
         assertTrue(!config.toString().contains("s3cret"));
         assertTrue(!ClientConfig.builder().nodes("h:1").secret("s3cret").build().toString().contains("s3cret"),
@@ -62,6 +64,8 @@ class ClientConfigTest {
         refused("secret", "empty", () -> ClientConfig.builder().secret(""));
         refused("clusterName", "surrogate", () -> ClientConfig.builder().clusterName("\ud800"));
         refused("eventQueueCapacity", "0", () -> ClientConfig.builder().eventQueueCapacity(0));
+        refused("smartRouting", "discoverNodes", () -> ClientConfig.builder().nodes("h:1").smartRouting(true)
+                .discoverNodes(false).build());
         refused("kryoClasses", "no.such.Type", () -> ClientConfig.builder().kryoClassNames(List.of("no.such.Type")));
         refused("kryoClasses", "listed twice", () -> ClientConfig.builder().kryoClasses(String.class, String.class));
         refused("transport", "\"carrier-pigeon\"", () -> ClientConfig.builder().nodes("h:1").transport("carrier-pigeon")
