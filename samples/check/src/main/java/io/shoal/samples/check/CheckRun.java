@@ -24,8 +24,8 @@ import java.util.stream.Stream;
 
 /**
  * One run of {@code check}, start to end: the nodes up, the workload and the fault schedule for the
- * run's duration, faults stopped and every node up again, the workload stopped, the final
- * read-back, the check, the report on stderr and the {@code SUMMARY} line on stdout. Every node
+ * run's duration, faults stopped and every node up again, the workload stopped, the cluster healed,
+ * the final read-back, the check, the report on stderr and the {@code SUMMARY} line on stdout. Every node
  * process is ended on the way out, whatever happens; the work directory is deleted unless the run
  * failed or {@code --keep} (its path is printed then).
  */
@@ -40,7 +40,7 @@ final class CheckRun {
     record Options(int nodes, Duration duration, int workers, int keys, int backups, Set<FaultKind> faults,
                    Duration faultIntervalMin, Duration faultIntervalMax, long seed, String persistence,
                    List<String> extraSettings, boolean keep, Path jsonHistory, Path workDirParent,
-                   Duration requestTimeout, Duration startTimeout, Duration progressInterval) {
+                   Duration requestTimeout, Duration startTimeout, Duration healTimeout, Duration progressInterval) {
     }
 
     private final Options options;
@@ -133,20 +133,27 @@ final class CheckRun {
         }
         err.println("shoal check: nodes up after " + seconds(clock.nanoTime() - started) + ": " + cluster.states());
         err.flush();
+        try (ClusterHealth health = new ClusterHealth(cluster::members, secret, clock)) {
+            return run(cluster, health, random, started);
+        }
+    }
 
+    private int run(Cluster cluster, ClusterHealth health, SplittableRandom random, long started)
+            throws IOException, InterruptedException {
         Workload workload = new Workload(options.workers(), options.keys(), this::connect, cluster::addresses,
                 cluster::addressEpoch, random.split(), clock);
-        CountDownLatch faultFailed = new CountDownLatch(1);
+        CountDownLatch faultsEnded = new CountDownLatch(1);
         FaultInjector injector = new FaultInjector(cluster, options.faults(), options.backups(),
-                options.faultIntervalMin(), options.faultIntervalMax(), random.split(), clock, err);
+                options.faultIntervalMin(), options.faultIntervalMax(), random.split(), clock, err, health,
+                options.healTimeout());
         if (injector.usable().isEmpty() && !options.faults().contains(FaultKind.NONE)) {
             err.println("shoal check: no faults will be applied: with --backups 0 the nodes promise to survive no "
                     + "node down, and 'extra', the only fault left, was not asked for");
         }
         Thread faultThread = new Thread(() -> {
             injector.run();
-            if (injector.failure() != null) {
-                faultFailed.countDown();
+            if (injector.failure() != null || injector.unhealed() != null) {
+                faultsEnded.countDown();
             }
         }, "shoal-check-faults");
         faultThread.setDaemon(true);
@@ -166,14 +173,16 @@ final class CheckRun {
             progress.scheduleAtFixedRate(() -> {
                 long now = clock.nanoTime();
                 long total = workload.operations();
-                err.printf(Locale.ROOT, "shoal check: %s, %d ops (%.0f/s), %d faults; %s%n", seconds(now - workloadStart),
-                        total, (total - last[1]) / ((now - last[0]) / 1e9), injector.faults(), cluster.states());
+                String waiting = health.waiting();
+                err.printf(Locale.ROOT, "shoal check: %s, %d ops (%.0f/s), %d faults; %s%s%n", seconds(now - workloadStart),
+                        total, (total - last[1]) / ((now - last[0]) / 1e9), injector.faults(),
+                        waiting == null ? "" : waiting + "; ", cluster.states());
                 err.flush();
                 last[0] = now;
                 last[1] = total;
             }, periodMs, periodMs, TimeUnit.MILLISECONDS);
 
-            faultFailed.await(options.duration().toNanos(), TimeUnit.NANOSECONDS);
+            faultsEnded.await(options.duration().toNanos(), TimeUnit.NANOSECONDS);
             injector.stop();
             faultThread.join(options.startTimeout().plus(STOP_TIMEOUT).plusSeconds(30).toMillis());
             failure = injector.failure();
@@ -193,6 +202,10 @@ final class CheckRun {
         if (failure == null) {
             failure = bringBackDownNodes(cluster);
         }
+        String unhealed = injector.unhealed();
+        if (failure == null && unhealed == null) {
+            unhealed = awaitFinalHealth(health, injector);
+        }
         List<Op> all = new ArrayList<>(ops);
         if (failure == null) {
             err.println("shoal check: final read-back of " + options.keys() + " keys (" + cluster.states() + ")");
@@ -204,7 +217,7 @@ final class CheckRun {
             err.println("shoal check: no final read-back; checking the reads made so far");
         }
         CheckResult result = Checker.check(all, options.keys());
-        Report.print(err, result, clock);
+        Report.print(err, result, clock, health.bucketCount(), options.backups());
         if (options.jsonHistory() != null) {
             HistoryFile.write(options.jsonHistory(), all, injector.applied(), clock);
             err.println("shoal check: history written to " + options.jsonHistory());
@@ -214,17 +227,63 @@ final class CheckRun {
                     + FINAL_READ_TIMEOUT.toSeconds() + " s";
             err.println("shoal check: the run could not be completed: " + failure);
         }
+        boolean bucketLostFinding = Report.isFinding(result, options.backups());
+        if (bucketLostFinding) {
+            err.println("shoal check: BUCKET LOST: " + result.bucketLostCalls() + " calls of the workload failed with "
+                    + "BucketLostException although at most " + options.backups() + " node(s) were away at once");
+        }
+        List<String> notes = cluster.notes();
+        if (!notes.isEmpty()) {
+            err.println("shoal check: notes (not counted as lost or wrong):");
+            notes.forEach(note -> err.println("  " + note));
+        }
+        if (unhealed != null) {
+            err.println("shoal check: UNHEALED: " + unhealed);
+        }
+        err.flush();
         summary(workloadOps, injector.faults(), result.lost(), result.wrong(), started);
-        if (result.lost() > 0 || result.wrong() > 0) {
+        if (result.lost() > 0 || result.wrong() > 0 || bucketLostFinding || unhealed != null) {
             return EXIT_INCONSISTENT;
         }
         return failure == null ? EXIT_OK : EXIT_NOT_CARRIED_OUT;
+    }
+
+    /**
+     * Before the final read-back: waits for the cluster to heal from the last fault, at most the heal
+     * timeout. Null if it did, else the finding.
+     */
+    private String awaitFinalHealth(ClusterHealth health, FaultInjector injector) throws InterruptedException {
+        List<FaultInjector.Applied> applied = injector.applied();
+        String after = applied.isEmpty() ? "the nodes started" : "fault " + applied.size();
+        err.println("shoal check: waiting for the cluster to heal before the final read-back");
+        err.flush();
+        ClusterHealth.Outcome outcome = health.await(after, clock.nanoTime() + options.healTimeout().toNanos(),
+                new CountDownLatch(1));
+        if (outcome.healed()) {
+            injector.healedAfterTheEnd(clock.nanoTime());
+            err.println("shoal check: cluster healthy after " + seconds(outcome.waitedNanos()) + " (" + outcome.last().detail()
+                    + ")");
+            err.flush();
+            return null;
+        }
+        String what = applied.isEmpty() ? "after the nodes started"
+                : "after fault " + applied.size() + " (" + applied.get(applied.size() - 1).what() + "), the last one";
+        String unhealed = "the cluster did not heal within " + FaultInjector.text(options.healTimeout()) + " " + what
+                + ", before the final read-back: " + outcome.last().summary() + " [" + outcome.last().detail() + "]";
+        err.println("shoal check: " + unhealed);
+        err.flush();
+        return unhealed;
     }
 
     /** After the faults: every core node must be up for the final read-back (it should be). Null, or why not. */
     private String bringBackDownNodes(Cluster cluster) throws InterruptedException {
         for (NodeProcess node : cluster.members()) {
             if (node.state != NodeProcess.State.UP || !node.isAlive()) {
+                if (node.state == NodeProcess.State.UP) {
+                    Process process = node.process;
+                    cluster.note(node + " exited on its own (code " + (process == null ? "?" : process.exitValue())
+                            + "); its log: " + node.logFile);
+                }
                 err.println("shoal check: " + node.describe() + " is not up after the faults; starting it");
                 try {
                     if (node.isAlive()) {

@@ -38,7 +38,10 @@ import java.util.Map;
  * </ol>
  * The final read-back (reads of kind {@link Op.Kind#FINAL_READ}) follows the same rules, reported as
  * {@link Kind#FINAL_WRONG} (rule 1) and {@link Kind#LOST_OLDER} / {@link Kind#LOST_MISSING}
- * (rule 2). Ties in time are given the benefit of the doubt. Cost: O(n log n) per key.
+ * (rule 2); a key whose final read failed with BucketLostException (and that no final read got) is
+ * {@link Kind#LOST_BUCKET}. Calls of the workload that failed with BucketLostException are FAILED
+ * (a write among them must never be seen) and counted in {@link CheckResult#bucketLostCalls()}.
+ * Ties in time are given the benefit of the doubt. Cost: O(n log n) per key.
  */
 final class Checker {
     private static final Comparator<Op> BY_START = Comparator.comparingLong(Op::startNanos);
@@ -64,6 +67,9 @@ final class Checker {
             }
             byKey.get(op.key()).add(op);
             result.operations++;
+            if (op.bucketLost() && op.kind() != Op.Kind.FINAL_READ) {
+                result.addBucketLost(op);
+            }
         }
         for (int k = 0; k < keyCount; k++) {
             new KeyCheck(k, byKey.get(k), result).run();
@@ -122,7 +128,11 @@ final class Checker {
             long absentLatestStart = Long.MIN_VALUE;
             Op absentLatest = null;
             boolean finalRead = false;
+            Op finalBucketLost = null;
             for (Op op : ops) {
+                if (op.kind() == Op.Kind.FINAL_READ && op.bucketLost()) {
+                    finalBucketLost = op;
+                }
                 if (!op.isRead() || op.outcome() != Outcome.OK) {
                     continue;
                 }
@@ -167,7 +177,7 @@ final class Checker {
             }
             if (finalRead) {
                 result.keysWithFinalValue++;
-            } else {
+            } else if (finalBucketLost == null) {
                 result.keysWithoutFinalRead++;
             }
 
@@ -217,6 +227,17 @@ final class Checker {
 
             if (violations == 0) {
                 zoneTest(candidates, m, absentLatest, absentLatestStart);
+            }
+            if (!finalRead && finalBucketLost != null) {
+                Op last = null;
+                for (Op w : writes) {
+                    if (w.outcome() == Outcome.OK && (last == null || w.endNanos() > last.endNanos())) {
+                        last = w;
+                    }
+                }
+                flag(Kind.LOST_BUCKET, finalBucketLost, last, last == null ? "the key's value (none was acknowledged)"
+                        : last.valueText() + " or a newer value: the bucket must keep a copy while at most --backups "
+                        + "nodes are away");
             }
         }
 

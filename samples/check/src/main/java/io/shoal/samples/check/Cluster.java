@@ -73,6 +73,7 @@ final class Cluster implements AutoCloseable {
     private final List<NodeProcess> coreNodes = new ArrayList<>();
     private final NodeProcess extraNode;
     private final AtomicLong addressEpoch = new AtomicLong();
+    private final List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private boolean closed;          // guarded by lock
     private volatile boolean extraIsMember;
@@ -89,6 +90,19 @@ final class Cluster implements AutoCloseable {
             coreNodes.add(new NodeProcess("n" + i, workDir.resolve("n" + i), false));
         }
         extraNode = new NodeProcess("n" + (nodeCount + 1), workDir.resolve("n" + (nodeCount + 1)), true);
+    }
+
+    /**
+     * What went unlike a healthy node's life without being lost or wrong data: a clean stop that
+     * ended with another exit code or had to be SIGKILLed. Each with its time of day.
+     */
+    List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    /** Adds a note (see {@link #notes()}). */
+    void note(String what) {
+        notes.add(clock.wallTime(clock.nanoTime()) + " " + what);
     }
 
     /** The {@code --nodes} nodes, in start order. */
@@ -341,11 +355,13 @@ final class Cluster implements AutoCloseable {
         if (process.waitFor(stopTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
             code = process.exitValue();
             if (code != 0) {
+                note(node + " exited with code " + code + " after SIGTERM (0 expected)");
                 err.println("shoal check: " + node + " exited with code " + code + " after SIGTERM (0 expected); "
                         + "its log: " + node.logFile);
                 err.flush();
             }
         } else {
+            note(node + " did not stop within " + stopTimeout.toSeconds() + " s of SIGTERM; SIGKILLed");
             err.println("shoal check: " + node + " did not stop within " + stopTimeout.toSeconds()
                     + " s of SIGTERM; killing it (its log: " + node.logFile + ")");
             err.flush();

@@ -1,5 +1,6 @@
 package io.shoal.samples.check;
 
+import io.shoal.BucketLostException;
 import io.shoal.ShoalMap;
 import io.shoal.client.ShoalClient;
 
@@ -8,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +20,9 @@ import java.util.function.Function;
  * The final read-back: every key read once more after the workload and the faults stopped, in rounds
  * of pipelined reads ({@value #IN_FLIGHT} in flight), a key that failed tried again next round, until
  * each key has been read or the deadline passed. Every attempt is recorded as a
- * {@link Op.Kind#FINAL_READ}.
+ * {@link Op.Kind#FINAL_READ}. A key whose read fails with {@link BucketLostException} is not tried
+ * again: its bucket lost every copy, which stays so until an operator restores it (the checker counts
+ * the key as lost).
  */
 final class FinalReadBack {
     static final int IN_FLIGHT = 64;
@@ -28,7 +33,7 @@ final class FinalReadBack {
 
     /**
      * @param connect a client for the given addresses; may throw (tried again until the deadline)
-     * @return every attempt; keys without an OK one could not be read in time
+     * @return every attempt; keys without an OK one (nor a bucket-lost one) could not be read in time
      */
     static List<Op> run(Function<List<String>, ShoalClient> connect, List<String> addresses, int keyCount,
                         long deadlineNanos, RunClock clock) throws InterruptedException {
@@ -58,7 +63,15 @@ final class FinalReadBack {
         return new ArrayList<>(ops);
     }
 
-    /** Reads every key of {@code keys} once; returns those that failed. */
+    private static Throwable cause(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    /** Reads every key of {@code keys} once; returns those that failed (but for a lost bucket). */
     private static List<Integer> round(ShoalMap<String, byte[]> map, List<Integer> keys, Queue<Op> ops,
                                        long deadlineNanos, RunClock clock) throws InterruptedException {
         Semaphore window = new Semaphore(IN_FLIGHT);
@@ -83,8 +96,12 @@ final class FinalReadBack {
                     String foreign = value == Values.FOREIGN ? new String(bytes, StandardCharsets.UTF_8) : null;
                     ops.add(new Op(key, Op.Kind.FINAL_READ, value, foreign, start, end, Op.Outcome.OK));
                 } else {
-                    ops.add(new Op(key, Op.Kind.FINAL_READ, Values.ABSENT, null, start, end, Op.Outcome.FAILED));
-                    failed.add(key);
+                    boolean bucketLost = cause(error) instanceof BucketLostException;
+                    ops.add(new Op(key, Op.Kind.FINAL_READ, Values.ABSENT, null, start, end, Op.Outcome.FAILED,
+                            bucketLost));
+                    if (!bucketLost) {
+                        failed.add(key);
+                    }
                 }
                 window.release();
             });

@@ -14,8 +14,10 @@ import java.util.Locale;
  * {@code --json-history FILE}: the run as JSON lines, in call order, for other tools. Times are
  * seconds since the run started. An operation:
  * {@code {"type":"write","key":"k17","value":"w1-k17-33","start":1.234567,"end":1.240001,"outcome":"OK"}}
- * ({@code type} write, read or final-read; {@code value} null for a read that found nothing); a fault:
- * {@code {"type":"fault","n":3,"what":"SIGKILL n2, restart after 2.1 s","start":12.5,"end":16.0}}.
+ * ({@code type} write, read or final-read; {@code value} null for a read that found nothing; a call
+ * that failed with BucketLostException has {@code "error":"BUCKET_LOST"} after the outcome); a fault:
+ * {@code {"type":"fault","n":3,"what":"SIGKILL n2, restart after 2.1 s","start":12.5,"end":16.0,"healed":19.2}}
+ * ({@code end}: the node was back; {@code healed}: the cluster was healthy again, null if it was not).
  */
 final class HistoryFile {
     private HistoryFile() {
@@ -43,9 +45,9 @@ final class HistoryFile {
                         : Cluster.quote(op.value() == Values.FOREIGN ? String.valueOf(op.foreignValue())
                         : Values.text(op.value(), op.key()));
                 out.write(String.format(Locale.ROOT,
-                        "{\"type\":\"%s\",\"key\":%s,\"value\":%s,\"start\":%.6f,\"end\":%.6f,\"outcome\":\"%s\"}%n",
+                        "{\"type\":\"%s\",\"key\":%s,\"value\":%s,\"start\":%.6f,\"end\":%.6f,\"outcome\":\"%s\"%s}%n",
                         type, Cluster.quote(Workload.keyName(op.key())), value, clock.seconds(op.startNanos()),
-                        clock.seconds(op.endNanos()), op.outcome()));
+                        clock.seconds(op.endNanos()), op.outcome(), op.bucketLost() ? ",\"error\":\"BUCKET_LOST\"" : ""));
             }
             while (f < faults.size()) {
                 fault(out, faults.get(f++), clock);
@@ -54,8 +56,10 @@ final class HistoryFile {
     }
 
     private static void fault(BufferedWriter out, FaultInjector.Applied fault, RunClock clock) throws IOException {
-        out.write(String.format(Locale.ROOT, "{\"type\":\"fault\",\"n\":%d,\"what\":%s,\"start\":%.6f,\"end\":%.6f}%n",
+        out.write(String.format(Locale.ROOT,
+                "{\"type\":\"fault\",\"n\":%d,\"what\":%s,\"start\":%.6f,\"end\":%.6f,\"healed\":%s}%n",
                 fault.number(), Cluster.quote(fault.what()), clock.seconds(fault.startNanos()),
-                clock.seconds(fault.endNanos())));
+                clock.seconds(fault.endNanos()), fault.healedNanos() < 0 ? "null"
+                        : String.format(Locale.ROOT, "%.6f", clock.seconds(fault.healedNanos()))));
     }
 }

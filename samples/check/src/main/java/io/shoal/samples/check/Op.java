@@ -10,8 +10,11 @@ import java.util.Objects;
  * @param foreignValue the text a read returned when {@code value} is {@link Values#FOREIGN}, else null
  * @param endNanos     when the call returned; for an {@link Outcome#UNKNOWN} write the change may still
  *                     take effect later, which the checker accounts for
+ * @param bucketLost   the call failed with {@link io.shoal.BucketLostException}: the key's bucket had lost
+ *                     every copy (the outcome is then {@link Outcome#FAILED}: nothing was read or changed)
  */
-record Op(int key, Kind kind, long value, String foreignValue, long startNanos, long endNanos, Outcome outcome) {
+record Op(int key, Kind kind, long value, String foreignValue, long startNanos, long endNanos, Outcome outcome,
+          boolean bucketLost) {
 
     enum Kind {
         WRITE, READ,
@@ -40,6 +43,14 @@ record Op(int key, Kind kind, long value, String foreignValue, long startNanos, 
         if (kind != Kind.WRITE && outcome == Outcome.UNKNOWN) {
             throw new IllegalArgumentException("a read is OK or FAILED, not UNKNOWN");
         }
+        if (bucketLost && outcome != Outcome.FAILED) {
+            throw new IllegalArgumentException("a call that got BucketLostException FAILED, not " + outcome);
+        }
+    }
+
+    /** A call that did not fail with {@link io.shoal.BucketLostException}. */
+    Op(int key, Kind kind, long value, String foreignValue, long startNanos, long endNanos, Outcome outcome) {
+        this(key, kind, value, foreignValue, startNanos, endNanos, outcome, false);
     }
 
     boolean isRead() {
@@ -47,6 +58,9 @@ record Op(int key, Kind kind, long value, String foreignValue, long startNanos, 
     }
 
     String valueText() {
+        if (bucketLost && isRead()) {
+            return "BucketLostException";
+        }
         return value == Values.FOREIGN && foreignValue != null ? '"' + foreignValue + '"' : Values.text(value, key);
     }
 }

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * {@code bin/shoal check}: the consistency checker. Starts node processes on loopback, runs a
  * recorded workload against them through the Java client while it injects faults, reads every key
  * back at the end, and checks every read against what was written (see {@link Checker}).
- * Exit codes: 0 consistent, 1 lost or wrong data, 2 usage error, 3 the run could not be carried out.
+ * Exit codes: 0 consistent, 1 lost or wrong data (or a lost bucket, or a cluster that did not heal),
+ * 2 usage error, 3 the run could not be carried out.
  */
 @Command(name = "shoal check", sortOptions = false,
         description = {"Consistency checker: starts a cluster of node processes on loopback, writes and reads it "
@@ -38,8 +39,10 @@ import java.util.regex.Pattern;
                 + "reads every key back and checks each read and each final value against what was written.",
                 "Progress and the report go to stderr; stdout gets one line at the end: "
                         + "SUMMARY ops=<n> faults=<n> lost=<n> wrong=<n> seconds=<n>."},
-        footer = {"", "Exit codes: 0 no lost or wrong data, 1 lost or wrong data, 2 usage error, 3 the run could not "
-                + "be carried out (a node did not start: its log is named; keys not readable at the end)."})
+        footer = {"", "Exit codes: 0 no lost or wrong data, 1 lost or wrong data (or a bucket lost every copy, or the "
+                + "cluster did not heal within --heal-timeout: a line 'shoal check: UNHEALED: ...' says so), 2 usage "
+                + "error, 3 the run could not be carried out (a node did not start: its log is named; keys not readable "
+                + "at the end)."})
 public final class ShoalCheck implements Callable<Integer> {
     /** Set by bin/shoal: the JVM argument file nodes are started with. */
     static final String JVM_OPTIONS_ENV = "SHOAL_CHECK_JVM_OPTIONS";
@@ -102,6 +105,13 @@ public final class ShoalCheck implements Callable<Integer> {
             converter = Converters.PositiveDuration.class,
             description = "How long a node may take to serve and answer PING after its start. Default: ${DEFAULT-VALUE}.")
     Duration startTimeout;
+
+    @Option(names = "--heal-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = Converters.PositiveDuration.class,
+            description = "Before each fault and before the final read-back, the run waits until every node up reports "
+                    + "a healthy cluster (all members, one view and table, no bucket short of copies, nothing feeding, "
+                    + "leases held); not healed within this time is a finding (exit code 1). Default: ${DEFAULT-VALUE}.")
+    Duration healTimeout;
 
     @Option(names = "--json-history", paramLabel = "FILE",
             description = "Also write every operation and fault to FILE, one JSON object per line.")
@@ -198,7 +208,7 @@ public final class ShoalCheck implements Callable<Integer> {
         require(!duration.isZero(), "--minutes " + minutes + " is too short");
         return new CheckRun.Options(nodes, duration, workers, keys, backups, kinds, faultInterval.min(),
                 faultInterval.max(), seed != null ? seed : new SecureRandom().nextLong(), persistence, lines, keep,
-                jsonHistory, workDir, requestTimeout, startTimeout, progressInterval);
+                jsonHistory, workDir, requestTimeout, startTimeout, healTimeout, progressInterval);
     }
 
     private void require(boolean ok, String message) {

@@ -1,5 +1,6 @@
 package io.shoal.samples.check;
 
+import io.shoal.BucketLostException;
 import io.shoal.CodecException;
 import io.shoal.EntryTooLargeException;
 import io.shoal.MemoryLimitExceededException;
@@ -137,6 +138,9 @@ final class Workload {
      * the exception's contract says nothing changed; anything else may have been applied.
      */
     static Outcome writeOutcome(Throwable e) {
+        if (e instanceof BucketLostException) {
+            return Outcome.FAILED; // "Nothing was read or changed": the bucket has no copy to change
+        }
         if (e instanceof StorageUnavailableException s) {
             return s.changeApplied() ? Outcome.UNKNOWN : Outcome.FAILED;
         }
@@ -227,14 +231,16 @@ final class Workload {
             byte[] bytes = Values.bytes(value, key);
             long start = clock.nanoTime();
             Outcome outcome;
+            boolean bucketLost = false;
             try {
                 map.put(keyNames[key], bytes);
                 outcome = Outcome.OK;
             } catch (RuntimeException e) {
                 outcome = writeOutcome(e);
+                bucketLost = e instanceof BucketLostException;
                 error("write " + outcome, e);
             }
-            ops.add(new Op(key, Op.Kind.WRITE, value, null, start, clock.nanoTime(), outcome));
+            ops.add(new Op(key, Op.Kind.WRITE, value, null, start, clock.nanoTime(), outcome, bucketLost));
             operations.increment();
         }
 
@@ -249,7 +255,8 @@ final class Workload {
                 op = new Op(key, Op.Kind.READ, value, foreign, start, end, Outcome.OK);
             } catch (RuntimeException e) {
                 error("read", e);
-                op = new Op(key, Op.Kind.READ, Values.ABSENT, null, start, clock.nanoTime(), Outcome.FAILED);
+                op = new Op(key, Op.Kind.READ, Values.ABSENT, null, start, clock.nanoTime(), Outcome.FAILED,
+                        e instanceof BucketLostException);
             }
             ops.add(op);
             operations.increment();

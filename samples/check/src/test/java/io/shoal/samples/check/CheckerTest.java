@@ -11,6 +11,7 @@ import java.util.Map;
 
 import static io.shoal.samples.check.History.v;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -253,6 +254,71 @@ class CheckerTest {
             assertEquals(1, result.keysWithFinalValue());
             assertEquals(2, result.keysWithoutFinalRead());
             assertEquals(0, result.wrong() + result.lost());
+        }
+    }
+
+    @Nested
+    class BucketLost {
+        @Test
+        void aFinalReadOfALostBucketLosesTheKey() {
+            CheckResult result = assertFlags(new History().ok(1, 0, 10).bucketLostFinalRead(40, 50), Kind.LOST_BUCKET, 1);
+            assertEquals(1, result.lost());
+            assertEquals(0, result.wrong());
+            assertEquals(0, result.keysWithoutFinalRead(), "a lost bucket is an answer, not a key left unread");
+            assertEquals(0, result.keysWithFinalValue());
+            CheckResult.Violation violation = result.examples(Kind.LOST_BUCKET).get(0);
+            String line = Report.describe(violation, new RunClock(0, java.time.Instant.EPOCH), 256);
+            assertTrue(line.startsWith("key k0 (bucket " + Report.bucket(0, 256) + "): final read got BucketLostException"),
+                    line);
+            assertTrue(line.contains("[write of w0-k0-1 "), line);
+        }
+
+        @Test
+        void aKeyLostEvenIfNothingWasAcknowledged() {
+            assertFlags(new History().unknown(1, 0, 10).bucketLostFinalRead(40, 50), Kind.LOST_BUCKET, 1);
+        }
+
+        @Test
+        void aLaterFinalReadThatGotTheValueCounts() {
+            assertClean(new History().ok(1, 0, 10).bucketLostFinalRead(40, 50).finalRead(1, 60, 70));
+        }
+
+        @Test
+        void aWriteThatGotBucketLostWasNotApplied() {
+            History history = new History().ok(1, 0, 10).bucketLostWrite(2, 20, 30);
+            CheckResult clean = assertFlags(history.read(1, 40, 50).finalRead(1, 60, 70));
+            assertEquals(1, clean.bucketLostWrites);
+            assertEquals(0, clean.bucketLostReads);
+            assertFlags(new History().ok(1, 0, 10).bucketLostWrite(2, 20, 30).read(2, 40, 50),
+                    Kind.FAILED_WRITE_SEEN, 1);
+        }
+
+        @Test
+        void workloadCallsAreCountedWithExamplesAndTheirTimes() {
+            History history = new History().ok(1, 0, 10).bucketLostRead(20, 30).bucketLostWrite(2, 40, 50)
+                    .bucketLostRead(60, 70).finalRead(1, 100, 110);
+            CheckResult result = assertFlags(history);
+            assertEquals(3, result.bucketLostCalls());
+            assertEquals(2, result.bucketLostReads);
+            assertEquals(java.util.Set.of(0), result.bucketLostKeys());
+            assertEquals(1, result.bucketLostExamples().size(), "one example per key");
+            assertEquals(20, result.firstBucketLost());
+            assertEquals(70, result.lastBucketLost());
+            assertTrue(Report.isFinding(result, 1));
+            assertFalse(Report.isFinding(result, 0), "with --backups 0 a node away may take buckets with it");
+            java.io.StringWriter text = new java.io.StringWriter();
+            Report.print(new java.io.PrintWriter(text), result, new RunClock(0, java.time.Instant.EPOCH), 256, 1);
+            assertTrue(text.toString().contains("FINDING BucketLostException 3 times during the workload (1 writes, "
+                    + "2 reads) on 1 keys of buckets [" + Report.bucket(0, 256) + "]"), text.toString());
+        }
+
+        @Test
+        void theBucketOfAKeyIsTheNodes() {
+            // the same hash as the nodes' (KeyHash over the key's UTF-8 bytes), low bits
+            assertEquals(io.shoal.KeyHash.bucketOf(io.shoal.KeyHash.hash("k17".getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)), 64), Report.bucket(17, 64));
+            assertEquals(-1, Report.bucket(17, 0));
+            assertEquals(-1, Report.bucket(17, 100));
         }
     }
 

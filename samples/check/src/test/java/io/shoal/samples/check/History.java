@@ -47,6 +47,24 @@ final class History {
         return this;
     }
 
+    /** A write of key 0 that failed with BucketLostException. */
+    History bucketLostWrite(int n, long start, long end) {
+        ops.add(new Op(0, Kind.WRITE, v(n), null, start, end, Outcome.FAILED, true));
+        return this;
+    }
+
+    /** A read of key 0 that failed with BucketLostException. */
+    History bucketLostRead(long start, long end) {
+        ops.add(new Op(0, Kind.READ, Values.ABSENT, null, start, end, Outcome.FAILED, true));
+        return this;
+    }
+
+    /** A final read of key 0 that failed with BucketLostException. */
+    History bucketLostFinalRead(long start, long end) {
+        ops.add(new Op(0, Kind.FINAL_READ, Values.ABSENT, null, start, end, Outcome.FAILED, true));
+        return this;
+    }
+
     History readForeign(String text, long start, long end) {
         ops.add(new Op(0, Kind.READ, Values.FOREIGN, text, start, end, Outcome.OK));
         return this;

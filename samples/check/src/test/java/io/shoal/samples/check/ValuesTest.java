@@ -1,5 +1,6 @@
 package io.shoal.samples.check;
 
+import io.shoal.BucketLostException;
 import io.shoal.ConfigException;
 import io.shoal.EntryTooLargeException;
 import io.shoal.MemoryLimitExceededException;
@@ -46,6 +47,7 @@ class ValuesTest {
         assertEquals(Op.Outcome.FAILED, Workload.writeOutcome(new MemoryLimitExceededException("full", 1, 2, 3)));
         assertEquals(Op.Outcome.FAILED, Workload.writeOutcome(new EntryTooLargeException("big")));
         assertEquals(Op.Outcome.FAILED, Workload.writeOutcome(new IllegalArgumentException("bad")));
+        assertEquals(Op.Outcome.FAILED, Workload.writeOutcome(new BucketLostException("bucket 3 lost every copy", 3)));
         assertEquals(Op.Outcome.UNKNOWN, Workload.writeOutcome(new StorageUnavailableException("slow", true, null)));
         assertEquals(Op.Outcome.UNKNOWN, Workload.writeOutcome(new RequestTimeoutException("late", true)));
         assertEquals(Op.Outcome.UNKNOWN, Workload.writeOutcome(new ConnectionLostException("gone", true)));
