@@ -512,10 +512,6 @@ final class BucketStore {
         }
     }
 
-    boolean isServing() {
-        return serving;
-    }
-
     /** Waits until the bucket serves again, at most {@code timeoutMs}; returns whether it does. */
     boolean awaitServing(long timeoutMs) throws InterruptedException {
         long remaining = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);

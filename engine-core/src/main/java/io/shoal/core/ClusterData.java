@@ -95,20 +95,12 @@ final class ClusterData implements ChangeBus.Replication {
     }
 
     private java.util.concurrent.ThreadFactory daemon(String what) {
-        AtomicCounter counter = new AtomicCounter();
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         return runnable -> {
-            Thread thread = new Thread(runnable, "shoal-" + what + "-" + selfId + "-" + counter.next());
+            Thread thread = new Thread(runnable, "shoal-" + what + "-" + selfId + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };
-    }
-
-    private static final class AtomicCounter {
-        private final java.util.concurrent.atomic.AtomicInteger value = new java.util.concurrent.atomic.AtomicInteger();
-
-        int next() {
-            return value.incrementAndGet();
-        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -121,8 +113,10 @@ final class ClusterData implements ChangeBus.Replication {
         Ownership now = Ownership.of(newView, table, selfId);
         engine.ownership = now;
         Set<String> addresses = new HashSet<>();
+        Set<String> members = new HashSet<>();
         for (ClusterWire.Member m : newView.members()) {
             addresses.add(m.address());
+            members.add(m.nodeId());
         }
         streams.entrySet().removeIf(stream -> {
             if (!addresses.contains(stream.getKey())) {
@@ -131,10 +125,6 @@ final class ClusterData implements ChangeBus.Replication {
             }
             return false;
         });
-        Set<String> members = new HashSet<>();
-        for (ClusterWire.Member m : newView.members()) {
-            members.add(m.nodeId());
-        }
         for (int b = 0; b < now.bucketCount(); b++) {
             boolean wasPrimary = before != null && before.isPrimary(b);
             if (wasPrimary && !now.isPrimary(b)) {

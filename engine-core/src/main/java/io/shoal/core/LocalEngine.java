@@ -435,17 +435,13 @@ final class LocalEngine implements Lifecycle.Component {
         }
     }
 
-    /** Waits until {@code bucket} serves here again after a hand-over, at most {@code timeoutMs}. */
+    /**
+     * Waits until {@code bucket} serves here again after a hand-over, at most {@code timeoutMs};
+     * true if it does and the lease is held (the lease comes back with a heartbeat: callers poll).
+     */
     boolean awaitServing(int bucket, long timeoutMs) {
         try {
-            if (!buckets[bucket].awaitServing(timeoutMs)) {
-                return false;
-            }
-            if (ownership == null || lease.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(Math.min(timeoutMs, 10)); // the lease comes back with the next heartbeat
-            return lease.getAsBoolean();
+            return buckets[bucket].awaitServing(timeoutMs) && (ownership == null || lease.getAsBoolean());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -104,10 +104,6 @@ final class Ownership {
         return roles.length;
     }
 
-    byte role(int bucket) {
-        return roles[bucket];
-    }
-
     boolean isPrimary(int bucket) {
         return roles[bucket] == PRIMARY;
     }

@@ -57,15 +57,11 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
             // once it is served here or routed elsewhere.
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(HANDOVER_WAIT_MS);
             while (true) {
-                if (engine.isPrimary(elsewhere.bucket)) {
-                    if (engine.awaitServing(elsewhere.bucket, 20)) {
-                        break;
-                    }
-                } else if (engine.tableVersion() != elsewhere.tableVersion) {
-                    break; // a newer table: run again, routed by it
-                } else {
-                    java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                if (engine.isPrimary(elsewhere.bucket) ? engine.awaitServing(elsewhere.bucket, 20)
+                        : engine.tableVersion() != elsewhere.tableVersion) {
+                    break; // served here now, or a newer table: run again, routed by it
                 }
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
                 if (System.nanoTime() - deadline > 0) {
                     throw new ShoalException("bucket " + elsewhere.bucket + " is still changing hands at node "
                             + engine.nodeId + " after " + HANDOVER_WAIT_MS + " ms");
