@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * Runs a benchmark and prints a table and one {@code RESULT} line per comparison on stdout;
  * progress goes to stderr. Started by {@code bin/shoal bench <name> [--quick]}. {@code map} runs
  * through JMH (JMH's progress and the forks' output go to stderr); {@code persist} runs
- * {@link PersistBench} and {@code remote} {@link RemoteBench} in this JVM.
+ * {@link PersistBench}, {@code remote} {@link RemoteBench} and {@code cluster} {@link ClusterBench}
+ * in this JVM.
  *
  * <p>Each JMH benchmark runs in one forked JVM. The forks get this JVM's {@code --add-*},
  * {@code -D}, {@code -X} and {@code -XX:} options (which {@code bin/shoal} took from
@@ -51,10 +52,13 @@ public final class BenchMain {
             "           raw Chronicle Map inserts; all in one directory of one disk",
             "  remote   GET/PUT of 100-byte values over loopback TCP against a node (transport = tcp), 1 and 32",
             "           connections, 1 and 16 requests in flight each, against a minimal Netty echo server",
+            "  cluster  three nodes in this JVM: the time a third node takes to get its share of 1M entries, against",
+            "           raw loopback TCP moving the same bytes; GET/PUT through the smart client with backups.sync",
+            "           true against false",
             "",
             "options:",
             "  --quick    less work: map about 2.5 minutes on 2 cores instead of 12, persist about 1 minute",
-            "             instead of 3.5, remote about 1.5 minutes instead of 8",
+            "             instead of 3.5, remote about 1.5 minutes instead of 8, cluster about 1.5 minutes instead of 3",
             "  --gc       map only: also measure allocation per operation (JMH's GC profiler); a diagnostic run",
             "  --dir DIR  persist only: where to write (a new directory under DIR, deleted at the end);",
             "             default: java.io.tmpdir. The figures are those of DIR's disk",
@@ -63,7 +67,7 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    static final List<String> NAMES = List.of("map", "persist", "remote");
+    static final List<String> NAMES = List.of("map", "persist", "remote", "cluster");
 
     /** What the command line asks for; {@code dir} is null unless given. */
     record Settings(String name, boolean quick, boolean gcProfiler, Path dir, boolean help) {
@@ -100,6 +104,9 @@ public final class BenchMain {
         }
         if (settings.name().equals("remote")) {
             return RemoteBench.run(settings.quick() ? RemoteBench.Scale.QUICK : RemoteBench.Scale.FULL, out, err);
+        }
+        if (settings.name().equals("cluster")) {
+            return ClusterBench.run(settings.quick() ? ClusterBench.Scale.QUICK : ClusterBench.Scale.FULL, out, err);
         }
         return runMap(settings, out, err);
     }

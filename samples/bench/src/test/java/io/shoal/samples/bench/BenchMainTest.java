@@ -69,6 +69,8 @@ class BenchMainTest {
                 BenchMain.parse(new String[] {"--dir", "/data/bench", "persist", "--quick"}));
         assertEquals(new BenchMain.Settings("remote", true, false, null, false),
                 BenchMain.parse(new String[] {"remote", "--quick"}));
+        assertEquals(new BenchMain.Settings("cluster", true, false, null, false),
+                BenchMain.parse(new String[] {"--quick", "cluster"}));
         assertThrows(BenchMain.UsageException.class, () -> BenchMain.parse(new String[] {"map", "-q"}));
     }
 
@@ -89,6 +91,8 @@ class BenchMainTest {
         assertTrue(err().contains("--dir is an option of bench persist only"), err());
         assertEquals(2, run("persist", "--dir"));
         assertTrue(err().contains("--dir needs a directory"), err());
+        assertEquals(2, run("cluster", "--gc"));
+        assertEquals(2, run("cluster", "--dir", "/tmp"));
     }
 
     @Test
