@@ -263,6 +263,11 @@ final class ClientImpl implements ShoalClient {
         return router == null ? 0 : router.routes().version;
     }
 
+    /** The smart router, null without smart routing; for tests. */
+    SmartRouter router() {
+        return router;
+    }
+
     /** The routing snapshot in use ({@link RoutingTable#NONE} without smart routing); for tests. */
     RoutingTable routes() {
         return router == null ? RoutingTable.NONE : router.routes();

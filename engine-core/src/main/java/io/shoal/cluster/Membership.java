@@ -442,8 +442,13 @@ public final class Membership implements AutoCloseable {
             return error(heartbeat, ErrorCode.NOT_CLUSTERED, "node " + heartbeat.nodeId() + " is not a member of view "
                     + view.version() + " of node " + config.nodeId + "; join again");
         }
+        if (suspected.contains(sender.nodeId())) {
+            // This node gave up on the sender (its coordinator, silent past the failure timeout) and
+            // follows the next one: the sender must not take this answer as a lease.
+            return error(heartbeat, ErrorCode.NOT_CLUSTERED, "node " + config.nodeId + " gave up on node "
+                    + heartbeat.nodeId() + ", silent for more than cluster.failureTimeoutMs; join again");
+        }
         lastHeardNanos.put(sender.nodeId(), System.nanoTime());
-        suspected.remove(sender.nodeId());
 
         if (isCoordinator()) {
             catchUp(sender, heartbeat.viewVersion(), heartbeat.tableVersion());
@@ -521,6 +526,9 @@ public final class Membership implements AutoCloseable {
         }
         PartitionTable before = table;
         List<MemberInfo> members = plannedMembers(view);
+        if (members.isEmpty()) {
+            return new Reply.FeedDone(); // every member is leaving: there is nothing left to plan
+        }
         PartitionTable next = planner.feedDone(table, done.bucket(), done.receiverNodeId(), members, table.version() + 1);
         next = step(next, members, config.maxConcurrentFeedsPerNode, next.version() + 1);
         publish(view, next);

@@ -30,6 +30,16 @@ import java.util.function.Predicate;
 final class BucketStore {
     private static final int CHUNK_BYTES_FOR_LARGE = 64;
     private static final int MAX_GROW_ATTEMPTS = 4;
+    /**
+     * Closes the stores of dropped copies: closing one takes tens of milliseconds, and drops happen
+     * on the cluster thread, many at once when a node joins with data the cluster keeps elsewhere.
+     */
+    private static final java.util.concurrent.Executor DROPPED_STORE_CLOSER =
+            java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "shoal-dropped-store-closer");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     /** Receives every applied change, with the bucket lock held. */
     interface ChangeSink {
@@ -582,19 +592,20 @@ final class BucketStore {
     }
 
     private void dropAllLocked(DropListener dropped) {
-        Generation old = current;
-        if (entries > 0) {
-            StoredKey key = new StoredKey();
-            old.map.forEachEntry(e -> {
-                e.key().getUsing(key);
-                dropped.dropped(key.mapId, key.length, (int) (e.value().size() - ValueLayout.HEADER_BYTES));
-            });
+        if (entries == 0) {
+            return; // nothing to drop: keep the empty store rather than build another
         }
+        Generation old = current;
+        StoredKey key = new StoredKey();
+        old.map.forEachEntry(e -> {
+            e.key().getUsing(key);
+            dropped.dropped(key.mapId, key.length, (int) (e.value().size() - ValueLayout.HEADER_BYTES));
+        });
         current = newGeneration(sizing.entriesPerBucket(), 0);
         entries = 0;
         entriesWithExpiry = 0;
         storedBytes = 0;
-        old.map.close();
+        DROPPED_STORE_CLOSER.execute(old.map::close);
     }
 
     /** Returns false, changing nothing, if {@code newerOnly} and the stored entry is at least as new. */

@@ -49,6 +49,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterData implements ChangeBus.Replication {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterData.class);
+    private static final long FEED_RETRY_MS = 500;
+    private static final int FEED_DONE_ATTEMPTS = 40;
+    /** A copy compared right after its feed is compared again this often while its bucket changes. */
+    private static final long DIGEST_RETRY_MS = 200;
+    private static final int DIGEST_ATTEMPTS_AFTER_FEED = 5;
 
     private final String selfId;
     private final ClusterConfig config;
@@ -68,10 +73,14 @@ final class ClusterData implements ChangeBus.Replication {
 
     /** Feeds by "bucket/nodeId", for the buckets this node serves. */
     private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
+    /** Feeds under way by the same key: completed when each ends, with whether it completed. */
+    private final Map<String, CompletableFuture<Boolean>> feedEnds = new ConcurrentHashMap<>();
     /** Feeds being received, by bucket: the sender's (tableVersion, sequence) that identifies the feed. */
     private final Map<Integer, long[]> receiving = new ConcurrentHashMap<>();
-    /** Buckets this node now serves but waits for: the previous primary's node id, until its hand-over. */
-    private final Map<Integer, String> awaitingHandover = new ConcurrentHashMap<>();
+    /** The table version of the last feed this node started receiving, by bucket (see {@link #dropCopy}). */
+    private final Map<Integer, Long> fedUnderTable = new ConcurrentHashMap<>();
+    /** Buckets this node now serves but waits for, until the previous primary's hand-over. */
+    private final Map<Integer, Awaiting> awaitingHandover = new ConcurrentHashMap<>();
     /**
      * Hand-overs that arrived before this node acted on the table that makes it the primary:
      * (tableVersion, sequence) by bucket. Guarded, with {@link #awaitingHandover}, by
@@ -79,9 +88,23 @@ final class ClusterData implements ChangeBus.Replication {
      * cluster thread.
      */
     private final Map<Integer, long[]> earlyHandovers = new ConcurrentHashMap<>();
+    /**
+     * Hand-overs that wait for a feed of the bucket to its new primary to end, by bucket: the new
+     * primary must hold every entry before it serves, so the marker follows the feed's last chunk.
+     */
+    private final Map<Integer, PendingHandover> pendingHandovers = new ConcurrentHashMap<>();
+    /** Serialises table changes (cluster thread) with the drops feed threads deferred. */
+    private final Object tableLock = new Object();
     private final ExecutorService feeders;
     private final ScheduledExecutorService retries;
+    /** Anti-entropy: digests computed and compared here, one bucket at a time. */
+    private final ScheduledExecutorService digests;
+    private final java.util.concurrent.atomic.AtomicLong copiesRepaired = new java.util.concurrent.atomic.AtomicLong();
     private volatile ClusterWire.View view = new ClusterWire.View(0, List.of());
+    /** This node's incarnation in {@link #view}: a new one means it was removed and joined again. */
+    private long incarnation = -1;
+    /** The last table {@link #onChange} applied in full; guarded by {@code awaitingHandover}'s monitor. */
+    private long appliedTableVersion = -1;
     private volatile boolean closed;
 
     ClusterData(String selfId, ClusterConfig config, LocalEngine engine, MapRegistry maps, Membership membership) {
@@ -92,6 +115,19 @@ final class ClusterData implements ChangeBus.Replication {
         this.membership = membership;
         this.feeders = Executors.newFixedThreadPool(Math.max(1, config.maxConcurrentFeedsPerNode), daemon("feed"));
         this.retries = Executors.newSingleThreadScheduledExecutor(daemon("replication"));
+        this.digests = Executors.newSingleThreadScheduledExecutor(daemon("anti-entropy"));
+        if (config.antiEntropyIntervalMs > 0) {
+            digests.scheduleWithFixedDelay(this::compareAllCopies, config.antiEntropyIntervalMs,
+                    config.antiEntropyIntervalMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A wait for {@code previous}'s hand-over (compared by identity: a later wait is another one). */
+    private record Awaiting(String previous) {
+    }
+
+    /** A hand-over marker for {@code nodeId}, sent once the feed of its bucket to that node ends. */
+    private record PendingHandover(String nodeId, Request.MigrateChunk marker) {
     }
 
     private java.util.concurrent.ThreadFactory daemon(String what) {
@@ -108,16 +144,51 @@ final class ClusterData implements ChangeBus.Replication {
 
     /** A new view or table: serve, copy, drop and feed accordingly. */
     void onChange(ClusterWire.View newView, PartitionTable table) {
+        synchronized (tableLock) {
+            applyTable(newView, table);
+        }
+    }
+
+    private void applyTable(ClusterWire.View newView, PartitionTable table) {
+        Map<String, Long> incarnations = new java.util.HashMap<>();
+        for (ClusterWire.Member m : view.members()) {
+            incarnations.put(m.nodeId(), m.incarnation());
+        }
         view = newView;
         Ownership before = engine.ownership;
         Ownership now = Ownership.of(newView, table, selfId);
-        engine.ownership = now;
+        long selfIncarnation = newView.members().stream().filter(m -> m.nodeId().equals(selfId))
+                .mapToLong(ClusterWire.Member::incarnation).findFirst().orElse(incarnation);
+        if (incarnation >= 0 && selfIncarnation != incarnation) {
+            forgetPreviousMembership(now);
+            before = null;
+        }
+        incarnation = selfIncarnation;
         Set<String> addresses = new HashSet<>();
         Set<String> members = new HashSet<>();
+        // Members that were members before too: a restarted node (new incarnation) hands nothing over.
+        Set<String> continuing = new HashSet<>();
         for (ClusterWire.Member m : newView.members()) {
             addresses.add(m.address());
             members.add(m.nodeId());
+            Long was = incarnations.get(m.nodeId());
+            if (was == null || was == m.incarnation()) {
+                continuing.add(m.nodeId());
+            } else {
+                // Restarted: what it was fed, it lost; feeds to it start again when the table asks.
+                feeds.keySet().removeIf(feed -> feed.endsWith("/" + m.nodeId()));
+            }
         }
+        if (before != null) {
+            // Before the new roles are published: a bucket this node takes over from a live primary
+            // neither serves nor skips that primary's last changes while the rest of the table applies.
+            for (int b = 0; b < now.bucketCount(); b++) {
+                if (!before.isPrimary(b) && now.isPrimary(b)) {
+                    prepareTakeOver(b, before.primaryId(b), now, continuing);
+                }
+            }
+        }
+        engine.ownership = now;
         streams.entrySet().removeIf(stream -> {
             if (!addresses.contains(stream.getKey())) {
                 stream.getValue().close();
@@ -130,17 +201,18 @@ final class ClusterData implements ChangeBus.Replication {
             if (wasPrimary && !now.isPrimary(b)) {
                 handOver(b, now, members);
             } else if (!wasPrimary && now.isPrimary(b)) {
-                takeOver(b, before == null ? null : before.primaryId(b), now, members);
+                takeOver(b, before == null ? null : before.primaryId(b), now, continuing);
             } else if (now.isPrimary(b) && awaitingHandover.containsKey(b)
-                    && !members.contains(awaitingHandover.get(b))) {
-                serveAfterHandover(b, "node " + awaitingHandover.get(b) + " left before handing it over");
+                    && !continuing.contains(awaitingHandover.get(b).previous())) {
+                serveAfterHandover(b, "node " + awaitingHandover.get(b).previous() + " left before handing it over");
             }
-            if (before != null && before.holds(b) && !now.holds(b)) {
-                LOG.debug("node {} drops its copy of bucket {}", selfId, b);
-                receiving.remove(b);
-                engine.dropBucket(b);
+            if (before != null && before.holds(b) && !now.holds(b) && !pendingHandovers.containsKey(b)) {
+                dropCopy(b, now.tableVersion);
+            } else if (before == null && !now.holds(b) && engine.bucket(b).entriesApprox() > 0) {
+                dropCopy(b, now.tableVersion); // recovered from disk, but the cluster keeps this bucket elsewhere
             }
-            if (now.isPrimary(b) && (before == null || !before.isPrimary(b)) && engine.bucket(b).isFeeding()) {
+            if (now.isPrimary(b) && (before == null || !before.isPrimary(b)) && engine.bucket(b).isFeeding()
+                    && !awaitingHandover.containsKey(b)) {
                 LOG.error("node {} serves bucket {} whose feed had not finished: entries it did not receive yet are "
                         + "missing", selfId, b);
                 receiving.remove(b);
@@ -159,13 +231,57 @@ final class ClusterData implements ChangeBus.Replication {
                 }
             }
         }
+        synchronized (awaitingHandover) {
+            // Hand-overs for this table or an older one that no take-over used: stale.
+            earlyHandovers.values().removeIf(early -> early[0] <= now.tableVersion);
+            appliedTableVersion = now.tableVersion;
+        }
         // Feeds whose receiver is no longer a fed copy here: forget them (a new feed may start later).
         feeds.keySet().removeIf(feed -> {
             int slash = feed.indexOf('/');
             int b = Integer.parseInt(feed.substring(0, slash));
             String nodeId = feed.substring(slash + 1);
-            return !now.isPrimary(b) || now.targets(b).stream().noneMatch(t -> t.nodeId().equals(nodeId));
+            return !handingOverTo(b, nodeId)
+                    && (!now.isPrimary(b) || now.targets(b).stream().noneMatch(t -> t.nodeId().equals(nodeId)));
         });
+    }
+
+    /**
+     * This node was removed from the cluster and joined again: the cluster failed its buckets over
+     * meanwhile, so nothing it held counts (the new table gives it fresh copies to be fed), and it
+     * owes nobody a hand-over.
+     */
+    private void forgetPreviousMembership(Ownership now) {
+        LOG.info("node {} joined again: it drops the copies it held before", selfId);
+        synchronized (awaitingHandover) {
+            awaitingHandover.clear();
+            earlyHandovers.clear();
+        }
+        pendingHandovers.clear();
+        feeds.clear();
+        for (int b = 0; b < now.bucketCount(); b++) {
+            if (!now.holds(b)) {
+                dropCopy(b, now.tableVersion); // a copy it is given again is dropped when its feed starts
+            }
+        }
+    }
+
+    /**
+     * Drops this node's copy of {@code b}, which the table at {@code tableVersion} does not give it,
+     * unless a feed of it started under that table or a later one is arriving (its sender is ahead).
+     */
+    private void dropCopy(int b, long tableVersion) {
+        if (fedUnderTable.getOrDefault(b, -1L) >= tableVersion) {
+            return;
+        }
+        LOG.debug("node {} drops its copy of bucket {}", selfId, b);
+        receiving.remove(b);
+        engine.dropBucket(b);
+    }
+
+    private boolean handingOverTo(int b, String nodeId) {
+        PendingHandover pending = pendingHandovers.get(b);
+        return pending != null && pending.nodeId().equals(nodeId);
     }
 
     /**
@@ -177,11 +293,22 @@ final class ClusterData implements ChangeBus.Replication {
         earlyHandovers.remove(b);
         BucketStore store = engine.bucket(b);
         String to = now.primaryAddress(b);
+        String newPrimary = now.primaryId(b);
         store.lock.lock();
         try {
             store.serving(false);
-            if (to != null && members.contains(now.primaryId(b)) && !now.isLost(b)) {
-                stream(to).offer(new Request.MigrateChunk(b, now.tableVersion, store.sequence(), true, List.of()));
+            if (to != null && members.contains(newPrimary) && !now.isLost(b)) {
+                Request.MigrateChunk marker = new Request.MigrateChunk(b, now.tableVersion, store.sequence(), true,
+                        List.of());
+                Feed feed = feeds.get(feedKey(b, newPrimary));
+                if (feed == Feed.SCHEDULED || feed == Feed.STREAMING) {
+                    // Locked: the feed thread finishes under this lock, so it sees the pending marker.
+                    pendingHandovers.put(b, new PendingHandover(newPrimary, marker));
+                    LOG.info("node {} hands bucket {} over to {} once its feed there ends", selfId, b, newPrimary);
+                } else {
+                    stream(to).offer(marker);
+                    LOG.debug("node {} hands bucket {} over to {} at sequence {}", selfId, b, newPrimary, store.sequence());
+                }
             }
         } finally {
             store.lock.unlock();
@@ -189,42 +316,113 @@ final class ClusterData implements ChangeBus.Replication {
     }
 
     /**
-     * This node serves {@code b} from now on. If the previous primary is still a member it hands
-     * the bucket over (its last changes may still be on the way): until then requests wait. If it
-     * failed, this copy serves at once, and the other copies are fed again, since they may hold
-     * changes of the failed primary this copy never got.
+     * The feed of {@code b} to {@code nodeId} ended ({@code completed}) or stopped: a hand-over that
+     * waited for it is sent (completed) or given up (the node left), and a copy this node no
+     * longer holds is dropped.
      */
-    private void takeOver(int b, String previous, Ownership now, Set<String> members) {
+    private void afterPendingHandover(int b, String nodeId, boolean completed, PeerStream stream) {
+        PendingHandover pending;
         BucketStore store = engine.bucket(b);
-        if (previous != null && !previous.equals(selfId) && members.contains(previous)) {
-            synchronized (awaitingHandover) {
-                long[] handedOver = earlyHandovers.remove(b);
-                // The marker names the table at which the old primary let go; this node may act on a
-                // later one (tables it skipped over arrived as one full table).
-                if (handedOver != null && handedOver[0] <= now.tableVersion) {
-                    store.raiseSequence(handedOver[1]);
-                    store.serving(true);
-                    return;
-                }
-                store.serving(false);
-                awaitingHandover.put(b, previous);
+        store.lock.lock();
+        try {
+            pending = pendingHandovers.get(b);
+            if (pending == null || !pending.nodeId().equals(nodeId)) {
+                return;
             }
-            retries.schedule(() -> {
-                if (previous.equals(awaitingHandover.get(b))) {
-                    serveAfterHandover(b, "no hand-over from node " + previous + " within cluster.joinTimeoutMs "
-                            + config.joinTimeoutMs);
-                }
-            }, config.joinTimeoutMs, TimeUnit.MILLISECONDS);
+            pendingHandovers.remove(b);
+            if (completed) {
+                stream.offer(pending.marker());
+            }
+        } finally {
+            store.lock.unlock();
+        }
+        LOG.info("node {} {} bucket {} to {}", selfId, completed ? "handed" : "could not hand", b, nodeId);
+        synchronized (tableLock) {
+            Ownership o = engine.ownership;
+            if (o != null && !o.holds(b) && !pendingHandovers.containsKey(b)) {
+                dropCopy(b, o.tableVersion);
+            }
+        }
+    }
+
+    /**
+     * First half of taking {@code b} over from a live {@code previous} primary, before the table's
+     * roles are published: with its hand-over already here, the bucket serves from its sequence;
+     * otherwise it serves nothing until the hand-over comes, and takes every change meanwhile.
+     */
+    private void prepareTakeOver(int b, String previous, Ownership now, Set<String> continuing) {
+        pendingHandovers.remove(b); // primary again before its hand-over went out: nothing to hand over
+        if (previous == null || previous.equals(selfId) || !continuing.contains(previous)) {
             return;
         }
+        BucketStore store = engine.bucket(b);
+        synchronized (awaitingHandover) {
+            long[] handedOver = earlyHandovers.remove(b);
+            // The marker names the table at which the old primary let go; this node may act on a
+            // later one (tables it skipped over arrived as one full table).
+            if (handedOver != null && handedOver[0] <= now.tableVersion) {
+                store.raiseSequence(handedOver[1]);
+                store.serving(true);
+                LOG.debug("node {} serves bucket {} from sequence {}, handed over early by {}", selfId, b,
+                        handedOver[1], previous);
+                return;
+            }
+            LOG.debug("node {} waits for {}'s hand-over of bucket {}", selfId, previous, b);
+            store.serving(false);
+            awaitingHandover.put(b, new Awaiting(previous));
+        }
+    }
+
+    /**
+     * This node serves {@code b} from now on. If the previous primary is still a member (the same
+     * incarnation) it hands the bucket over (its last changes may still be on the way): until then
+     * requests wait ({@link #prepareTakeOver}). If it failed or restarted, this copy serves at once,
+     * and the other copies are fed again, since they may hold changes of the failed primary this
+     * copy never got.
+     */
+    private void takeOver(int b, String previous, Ownership now, Set<String> continuing) {
+        BucketStore store = engine.bucket(b);
+        if (previous != null && !previous.equals(selfId) && continuing.contains(previous)) {
+            Awaiting awaiting = awaitingHandover.get(b); // registered by prepareTakeOver
+            if (awaiting != null) {
+                awaitHandover(b, awaiting);
+            }
+            return;
+        }
+        pendingHandovers.remove(b);
         earlyHandovers.remove(b);
         store.serving(true);
+        LOG.debug("node {} serves bucket {} at once (previous primary {}), sequence {}", selfId, b, previous,
+                store.sequence());
         if (previous != null && !previous.equals(selfId)) {
             for (Ownership.Target t : now.targets(b)) {
                 if (t.state() == ReplicaState.UP_TO_DATE) {
                     feedAgain(b, t, now.tableVersion);
                 }
             }
+        }
+    }
+
+    /**
+     * Serves {@code b} if {@code previous} has not handed it over within {@code cluster.joinTimeoutMs},
+     * unless it is still feeding the bucket here (the hand-over follows the feed; if the previous
+     * primary fails, the next table ends the wait).
+     */
+    private void awaitHandover(int b, Awaiting awaiting) {
+        try {
+            retries.schedule(() -> {
+                if (awaitingHandover.get(b) != awaiting) {
+                    return;
+                }
+                if (receiving.containsKey(b)) {
+                    awaitHandover(b, awaiting);
+                } else {
+                    serveAfterHandover(b, "no hand-over from node " + awaiting.previous()
+                            + " within cluster.joinTimeoutMs " + config.joinTimeoutMs);
+                }
+            }, config.joinTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
         }
     }
 
@@ -303,52 +501,107 @@ final class ClusterData implements ChangeBus.Replication {
         return false;
     }
 
-    /** A copy missed changes: feed it the whole bucket again (its table state does not change). */
-    private void feedAgain(String address, List<Integer> buckets) {
+    /**
+     * The copy at {@code address} missed changes of {@code buckets}: feeds them to it again. The
+     * future tells, once those feeds end, whether every one of them completed (false at once for a
+     * bucket this node no longer serves there).
+     */
+    private CompletableFuture<Boolean> feedAgain(String address, List<Integer> buckets) {
         Ownership o = engine.ownership;
+        List<CompletableFuture<Boolean>> fed = new ArrayList<>();
         for (int b : buckets) {
-            if (o == null || !o.isPrimary(b)) {
-                continue;
-            }
-            for (Ownership.Target t : o.targets(b)) {
-                if (t.address().equals(address)) {
-                    feedAgain(b, t, o.tableVersion);
-                }
-            }
+            Ownership.Target target = o == null || !o.isPrimary(b) ? null
+                    : o.targets(b).stream().filter(t -> t.address().equals(address)).findFirst().orElse(null);
+            fed.add(target == null ? CompletableFuture.completedFuture(false) : feedAgain(b, target, o.tableVersion));
         }
+        return CompletableFuture.allOf(fed.toArray(new CompletableFuture<?>[0]))
+                .thenApply(ignored -> fed.stream().allMatch(CompletableFuture::join));
     }
 
-    /** Feeds {@code b} to a copy again, unless a feed to it is already on its way (it covers the gap). */
-    private void feedAgain(int b, Ownership.Target target, long tableVersion) {
+    /**
+     * Feeds {@code b} to a copy again (its table state does not change), unless a feed to it is
+     * already on its way (it covers the gap); the future completes when that feed ends, with whether
+     * it completed.
+     */
+    private CompletableFuture<Boolean> feedAgain(int b, Ownership.Target target, long tableVersion) {
         String key = feedKey(b, target.nodeId());
-        Feed current = feeds.get(key);
-        if (current == Feed.SCHEDULED || current == Feed.STREAMING) {
-            return;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Feed current = feeds.get(key);
+            if (current == Feed.SCHEDULED || current == Feed.STREAMING) {
+                CompletableFuture<Boolean> running = feedEnds.get(key);
+                if (running != null) {
+                    return running;
+                }
+                continue; // being claimed this moment
+            }
+            boolean claimed = current == null ? feeds.putIfAbsent(key, Feed.SCHEDULED) == null
+                    : feeds.replace(key, current, Feed.SCHEDULED);
+            if (claimed) {
+                return startFeed(b, target, tableVersion, target.state() == ReplicaState.FEEDING);
+            }
         }
-        boolean claimed = current == null ? feeds.putIfAbsent(key, Feed.SCHEDULED) == null
-                : feeds.replace(key, current, Feed.SCHEDULED);
-        if (claimed) {
-            startFeed(b, target, tableVersion, target.state() == ReplicaState.FEEDING);
-        }
+        return CompletableFuture.completedFuture(false);
     }
 
     // ---------------------------------------------------------------------------------------
     // Feeding a new copy (feed threads)
 
-    private void startFeed(int bucket, Ownership.Target target, long tableVersion, boolean reportDone) {
-        feeders.execute(() -> {
-            try {
-                long sequence = feed(bucket, target, tableVersion);
-                if (sequence >= 0 && reportDone) {
-                    reportFeedDone(bucket, target, tableVersion, sequence);
+    /** Starts a feed this caller claimed (SCHEDULED); the future completes when it ends, with whether it completed. */
+    private CompletableFuture<Boolean> startFeed(int bucket, Ownership.Target target, long tableVersion,
+                                                 boolean reportDone) {
+        String key = feedKey(bucket, target.nodeId());
+        CompletableFuture<Boolean> ended = new CompletableFuture<>();
+        feedEnds.put(key, ended);
+        try {
+            feeders.execute(() -> {
+                boolean completed = false;
+                try {
+                    long sequence = feed(bucket, target, tableVersion);
+                    completed = sequence >= 0;
+                    if (completed && reportDone) {
+                        reportFeedDone(bucket, target, tableVersion, sequence);
+                    }
+                } catch (RuntimeException e) {
+                    if (!closed) {
+                        LOG.warn("node {}: feeding bucket {} to {} failed: {}", selfId, bucket, target.nodeId(),
+                                e.toString());
+                    }
+                    feeds.remove(key);
+                    afterPendingHandover(bucket, target.nodeId(), false, null);
+                    feedLater(bucket, target.nodeId());
+                } finally {
+                    feedEnds.remove(key, ended);
+                    ended.complete(completed);
                 }
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    LOG.warn("node {}: feeding bucket {} to {} failed: {}", selfId, bucket, target.nodeId(), e.toString());
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            feedEnds.remove(key, ended);
+            ended.complete(false); // stopping
+        }
+        return ended;
+    }
+
+    /** After a feed failed: starts it again a little later if the copy still needs it (or a hand-over waits). */
+    private void feedLater(int bucket, String nodeId) {
+        if (closed) {
+            return;
+        }
+        try {
+            retries.schedule(() -> {
+                Ownership o = engine.ownership;
+                if (closed || o == null || !o.isPrimary(bucket)) {
+                    return;
                 }
-                feeds.remove(feedKey(bucket, target.nodeId()));
-            }
-        });
+                for (Ownership.Target t : o.targets(bucket)) {
+                    if (t.nodeId().equals(nodeId) && isMember(t.address())
+                            && feeds.putIfAbsent(feedKey(bucket, nodeId), Feed.SCHEDULED) == null) {
+                        startFeed(bucket, t, o.tableVersion, t.state() == ReplicaState.FEEDING);
+                    }
+                }
+            }, FEED_RETRY_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
     }
 
     /** Sends the bucket to {@code target}; returns the bucket's sequence at the start, or -1 if it stopped. */
@@ -361,13 +614,16 @@ final class ClusterData implements ChangeBus.Replication {
         store.lock.lock();
         try {
             // Locked: no change of the bucket falls between the first chunk and the live changes.
-            if (!feeds.replace(key, Feed.SCHEDULED, Feed.STREAMING)) {
-                return -1; // no longer wanted (the copy left, or this node no longer serves the bucket)
-            }
-            sequence = store.sequence();
-            first = stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, List.of()));
+            boolean wanted = feeds.replace(key, Feed.SCHEDULED, Feed.STREAMING);
+            sequence = wanted ? store.sequence() : -1;
+            first = wanted ? stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, List.of()))
+                    : null;
         } finally {
             store.lock.unlock();
+        }
+        if (first == null) {
+            afterPendingHandover(bucket, target.nodeId(), false, null);
+            return -1; // no longer wanted (the copy left, or this node no longer serves the bucket)
         }
         first.join();
         long started = System.nanoTime();
@@ -381,6 +637,7 @@ final class ClusterData implements ChangeBus.Replication {
                     chunk.add(entry);
                     if (chunk.size() >= config.migrationChunkEntries) {
                         if (!stillFeeding(bucket, target)) {
+                            afterPendingHandover(bucket, target.nodeId(), false, null);
                             return -1;
                         }
                         stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, chunk)).join();
@@ -406,12 +663,21 @@ final class ClusterData implements ChangeBus.Replication {
         feeds.replace(key, Feed.STREAMING, Feed.DONE);
         LOG.info("node {} fed bucket {} to {}: {} entries in {} ms", selfId, bucket, target.nodeId(), sent,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        afterPendingHandover(bucket, target.nodeId(), true, stream);
+        compareLater(bucket, target.nodeId(), DIGEST_ATTEMPTS_AFTER_FEED);
         return sequence;
     }
 
+    /** Whether the feed goes on: to a copy of a bucket this node serves, or to the primary it hands over to. */
     private boolean stillFeeding(int bucket, Ownership.Target target) {
+        if (closed) {
+            return false;
+        }
+        if (handingOverTo(bucket, target.nodeId())) {
+            return true;
+        }
         Ownership o = engine.ownership;
-        return !closed && o != null && o.isPrimary(bucket)
+        return o != null && o.isPrimary(bucket)
                 && o.targets(bucket).stream().anyMatch(t -> t.nodeId().equals(target.nodeId()));
     }
 
@@ -435,24 +701,38 @@ final class ClusterData implements ChangeBus.Replication {
     }
 
     private void reportFeedDone(int bucket, Ownership.Target target, long tableVersion, long sequence) {
-        Request.FeedDone done = new Request.FeedDone(bucket, tableVersion, target.nodeId(), sequence);
-        for (int attempt = 0; attempt < 10 && !closed; attempt++) {
-            ClusterWire.View v = view;
-            if (v.members().isEmpty()) {
-                return;
+        reportFeedDone(new Request.FeedDone(bucket, tableVersion, target.nodeId(), sequence), 0);
+    }
+
+    /**
+     * Tells the coordinator of the view a feed ended, again after a backoff while there is none to
+     * answer (it changes, or is busy) and the copy is still fed here: a FEED_DONE that never arrives
+     * would leave the copy FEEDING for good.
+     */
+    private void reportFeedDone(Request.FeedDone done, int attempt) {
+        ClusterWire.View v = view;
+        if (closed || v.members().isEmpty() || attempt >= FEED_DONE_ATTEMPTS) {
+            if (!closed && attempt >= FEED_DONE_ATTEMPTS) {
+                LOG.warn("node {}: no coordinator took the end of the feed of bucket {} to {}", selfId, done.bucket(),
+                        done.receiverNodeId());
             }
-            String coordinator = v.members().get(0).address();
-            Message answer;
-            try {
-                answer = coordinator.equals(selfAddress(v)) ? membership.handle(done).join()
-                        : membership.send(coordinator, done).get(config.joinTimeoutMs, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                continue;
-            }
-            if (!(answer instanceof ErrorReply error) || error.code() != ErrorCode.NOT_COORDINATOR) {
-                return;
-            }
+            return;
         }
+        String coordinator = v.members().get(0).address();
+        CompletableFuture<Message> answer = coordinator.equals(selfAddress(v)) ? membership.handle(done)
+                : membership.send(coordinator, done);
+        answer.orTimeout(config.joinTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((reply, failure) -> {
+            boolean again = failure != null
+                    || reply instanceof ErrorReply error && error.code() == ErrorCode.NOT_COORDINATOR;
+            if (again) {
+                try {
+                    retries.schedule(() -> reportFeedDone(done, attempt + 1),
+                            Math.min(FEED_RETRY_MS, 50L << Math.min(attempt, 4)), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // stopping
+                }
+            }
+        });
     }
 
     private String selfAddress(ClusterWire.View v) {
@@ -484,6 +764,7 @@ final class ClusterData implements ChangeBus.Replication {
         Ownership o = engine.ownership;
         int applied = 0;
         List<Integer> gaps = null;
+        List<Integer> refused = null;
         for (ClusterWire.Change c : request.changes()) {
             int b = c.bucket();
             if (b >= engine.bucketCount()) {
@@ -493,8 +774,22 @@ final class ClusterData implements ChangeBus.Replication {
             BucketStore store = engine.bucket(b);
             boolean feeding = store.isFeeding();
             boolean handingOver = awaitingHandover.containsKey(b);
-            if (o == null || (o.isPrimary(b) && !handingOver) || !(feeding || o.holds(b))) {
-                continue; // not a copy this node keeps (its table may differ for a moment)
+            if (o != null && o.isPrimary(b) && !handingOver) {
+                // This node took the bucket over without the sender's hand-over (it was failed over):
+                // the sender's change must not count as copied.
+                if (refused == null) {
+                    refused = new ArrayList<>();
+                }
+                if (!refused.contains(b)) {
+                    refused.add(b);
+                }
+                continue;
+            }
+            if (o == null || !(feeding || o.holds(b) || fedUnderTable.getOrDefault(b, -1L) > o.tableVersion)) {
+                // A copy this node no longer keeps: the table that dropped it made another copy up to
+                // date first, which the sender (behind by a table) also sends the change to. (A copy
+                // fed under a table this node has not applied yet is kept: this node is the one behind.)
+                continue;
             }
             BucketStore.CopyOutcome outcome = engine.applyCopy(maps.open(c.map()), b, c.key(), c.value(), c.sequence(),
                     c.timestampMs(), c.expiresAtMs(), ChangeType.valueOf(c.type().name()),
@@ -514,6 +809,10 @@ final class ClusterData implements ChangeBus.Replication {
             return new ErrorReply(request.opcode().code(), ErrorCode.OUT_OF_SEQUENCE, "node " + selfId
                     + " missed changes of buckets " + gaps);
         }
+        if (refused != null) {
+            return new ErrorReply(request.opcode().code(), ErrorCode.NOT_OWNER, "node " + selfId
+                    + " serves buckets " + refused + " itself (table version " + o.tableVersion + ")");
+        }
         return new Reply.Replicate(applied);
     }
 
@@ -525,17 +824,23 @@ final class ClusterData implements ChangeBus.Replication {
         }
         long[] feed = receiving.get(b);
         boolean sameFeed = feed != null && feed[0] == chunk.tableVersion() && feed[1] == chunk.sequence();
-        if (chunk.last() && !sameFeed) {
+        if (chunk.last() && !sameFeed && chunk.entries().isEmpty()) {
             return onHandover(b, chunk);
         }
         Ownership o = engine.ownership;
-        if (o != null && o.isPrimary(b)) {
+        if (o != null && o.isPrimary(b) && !awaitingHandover.containsKey(b)) {
             return new ErrorReply(chunk.opcode().code(), ErrorCode.NOT_OWNER, "node " + selfId + " serves bucket " + b
                     + " itself");
         }
         if (!sameFeed) {
+            if (!chunk.entries().isEmpty() || chunk.last()) {
+                return new ErrorReply(chunk.opcode().code(), ErrorCode.OUT_OF_SEQUENCE, "node " + selfId
+                        + " receives no feed of bucket " + b + " with table version " + chunk.tableVersion()
+                        + " and sequence " + chunk.sequence() + " (it missed the first chunk, or dropped the copy)");
+            }
             engine.startFeed(b, chunk.sequence());
             receiving.put(b, new long[] {chunk.tableVersion(), chunk.sequence()});
+            fedUnderTable.merge(b, chunk.tableVersion(), Math::max);
             LOG.debug("node {} receives bucket {} (table version {}, sequence {})", selfId, b, chunk.tableVersion(),
                     chunk.sequence());
         }
@@ -556,13 +861,15 @@ final class ClusterData implements ChangeBus.Replication {
      */
     private Message onHandover(int b, Request.MigrateChunk chunk) {
         BucketStore store = engine.bucket(b);
-        store.raiseSequence(chunk.sequence());
         synchronized (awaitingHandover) {
             if (awaitingHandover.remove(b) == null) {
-                // This node has not acted on the table that makes it the primary yet: it will.
-                earlyHandovers.put(b, new long[] {chunk.tableVersion(), chunk.sequence()});
-                return new Reply.MigrateChunk(0);
+                if (appliedTableVersion < chunk.tableVersion()) {
+                    // This node has not acted on the table that makes it the primary yet: it will.
+                    earlyHandovers.put(b, new long[] {chunk.tableVersion(), chunk.sequence()});
+                }
+                return new Reply.MigrateChunk(0); // else one this node does not wait for: stale
             }
+            store.raiseSequence(chunk.sequence());
         }
         store.serving(true);
         LOG.debug("node {} serves bucket {} from sequence {}", selfId, b, chunk.sequence());
@@ -580,6 +887,14 @@ final class ClusterData implements ChangeBus.Replication {
             return new ErrorReply(request.opcode().code(), ErrorCode.NOT_OWNER, "node " + selfId
                     + " holds no copy of bucket " + b);
         }
+        return digest(b);
+    }
+
+    /**
+     * The digest of this node's copy of {@code b}, with the bucket's sequence read before it (a
+     * change applied meanwhile shows as a later sequence on the primary, which then compares nothing).
+     */
+    private Reply.BucketDigest digest(int b) {
         BucketStore store = engine.bucket(b);
         long sequence = store.sequence();
         long[] sum = {0, 0};
@@ -601,6 +916,88 @@ final class ClusterData implements ChangeBus.Replication {
         return new Reply.BucketDigest(b, sequence, sum[1], sum[0]);
     }
 
+    // ---------------------------------------------------------------------------------------
+    // Anti-entropy (anti-entropy thread)
+
+    /** One periodic round: every up-to-date copy of every bucket this node serves. */
+    private void compareAllCopies() {
+        try {
+            for (int b = 0; b < engine.bucketCount() && !closed; b++) {
+                Ownership o = engine.ownership;
+                if (o == null || !o.isPrimary(b)) {
+                    continue;
+                }
+                for (Ownership.Target t : o.targets(b)) {
+                    compareCopy(b, t.nodeId());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: an anti-entropy round failed: {}", selfId, e.toString());
+        }
+    }
+
+    private void compareLater(int b, String nodeId, int attempts) {
+        try {
+            digests.schedule(() -> {
+                if (compareCopy(b, nodeId) == Comparison.MOVING && attempts > 1) {
+                    compareLater(b, nodeId, attempts - 1);
+                }
+            }, DIGEST_RETRY_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private enum Comparison { SAME, REPAIRED, MOVING, SKIPPED }
+
+    /**
+     * Compares {@code nodeId}'s copy of {@code b} with this node's, if this node serves {@code b},
+     * the copy is up to date in the table and no feed to it is under way; feeds a copy that differs
+     * again. Compares only at one sequence: the copy's, read before its digest, must be this node's
+     * before and after its own digest (a bucket that changes meanwhile is {@code MOVING}).
+     */
+    private Comparison compareCopy(int b, String nodeId) {
+        Ownership o = engine.ownership;
+        Ownership.Target target = o == null || !o.isPrimary(b) || membership.isPaused() ? null
+                : o.targets(b).stream().filter(t -> t.nodeId().equals(nodeId)).findFirst().orElse(null);
+        Feed feed = feeds.get(feedKey(b, nodeId));
+        if (closed || target == null || target.state() != ReplicaState.UP_TO_DATE || awaitingHandover.containsKey(b)
+                || feed == Feed.SCHEDULED || feed == Feed.STREAMING) {
+            return Comparison.SKIPPED;
+        }
+        BucketStore store = engine.bucket(b);
+        if (store.sequence() == 0 && store.entriesApprox() == 0) {
+            return Comparison.SKIPPED;
+        }
+        Message answer;
+        try {
+            answer = membership.send(target.address(), new Request.BucketDigest(b))
+                    .get(config.joinTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            return Comparison.SKIPPED;
+        }
+        if (!(answer instanceof Reply.BucketDigest copy)) {
+            return Comparison.SKIPPED;
+        }
+        Reply.BucketDigest mine = digest(b);
+        if (copy.sequence() != mine.sequence() || store.sequence() != mine.sequence()) {
+            return Comparison.MOVING;
+        }
+        if (copy.entries() == mine.entries() && copy.digest() == mine.digest()) {
+            return Comparison.SAME;
+        }
+        copiesRepaired.incrementAndGet();
+        LOG.warn("node {}: {}'s copy of bucket {} differs from this node's at sequence {} ({} entries, this node {}); "
+                + "it is fed again", selfId, nodeId, b, mine.sequence(), copy.entries(), mine.entries());
+        feedAgain(b, target, o.tableVersion);
+        return Comparison.REPAIRED;
+    }
+
+    /** Copies found different from their primary's and fed again, since start (anti-entropy). */
+    long copiesRepaired() {
+        return copiesRepaired.get();
+    }
+
     /** One entry's part of a bucket digest (docs/protocol.md section 11, BUCKET_DIGEST). */
     static long digestTerm(io.shoal.spi.ByteSink buffer, String mapName, StoredKey key, StoredValue value) {
         byte[] name = mapName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -615,6 +1012,7 @@ final class ClusterData implements ChangeBus.Replication {
         closed = true;
         feeders.shutdownNow();
         retries.shutdownNow();
+        digests.shutdownNow();
         for (PeerStream stream : streams.values()) {
             stream.close();
         }

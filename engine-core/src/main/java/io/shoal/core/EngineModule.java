@@ -135,6 +135,10 @@ final class EngineModule extends AbstractModule {
     @Singleton
     MembershipHolder membership(EngineConfig config, Settings s, ServerHolder server) {
         if (server.server() == null) {
+            if (ClusterConfig.savefile(s.getString("cluster.savefile")) != null) {
+                org.slf4j.LoggerFactory.getLogger(EngineModule.class).warn("cluster.savefile is set but transport = "
+                        + "none: this node is in no cluster, so it neither writes nor loads a savefile");
+            }
             return new MembershipHolder(null);
         }
         ClusterConfig cluster = ClusterConfig.conclude(s, config.nodeId, config.bucketCount);

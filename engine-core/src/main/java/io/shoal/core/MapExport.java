@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntPredicate;
 
 /**
  * {@link io.shoal.ShoalNode#exportMaps}: copies bucket after bucket with {@link BucketStore#copyAll},
@@ -49,6 +50,11 @@ final class MapExport {
     }
 
     TransferSummary run(Path file, Collection<String> mapNames, TransferProgress progress) {
+        return run(file, mapNames, progress, bucket -> true);
+    }
+
+    /** {@link #run(Path, Collection, TransferProgress)} of the buckets {@code buckets} accepts only. */
+    TransferSummary run(Path file, Collection<String> mapNames, TransferProgress progress, IntPredicate buckets) {
         long startedNanos = System.nanoTime();
         List<MapHandle> table = choose(mapNames);
         indexIds(table);
@@ -61,11 +67,13 @@ final class MapExport {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writer = new ExportFileWriter(channel, System.currentTimeMillis(),
                         table.stream().map(map -> map.name).toList());
-                int buckets = engine.bucketCount();
-                for (int b = 0; b < buckets; b++) {
-                    nowMs = System.currentTimeMillis();
-                    engine.bucket(b).copyAll(this::visit);
-                    throttle.update(writer.entries(), writer.bytesWritten(), (b + 1) / (double) buckets);
+                int bucketCount = engine.bucketCount();
+                for (int b = 0; b < bucketCount; b++) {
+                    if (buckets.test(b)) {
+                        nowMs = System.currentTimeMillis();
+                        engine.bucket(b).copyAll(this::visit);
+                    }
+                    throttle.update(writer.entries(), writer.bytesWritten(), (b + 1) / (double) bucketCount);
                 }
                 fileBytes = writer.finish();
                 channel.force(true);
@@ -143,7 +151,7 @@ final class MapExport {
         return String.valueOf(e.getMessage());
     }
 
-    private static void syncDirectory(Path dir) {
+    static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {

@@ -30,9 +30,11 @@ import java.util.function.BooleanSupplier;
  * to {@link #MAX_BATCH_CHANGES} or the next chunk. A message that fails (timeout, lost connection)
  * is sent again after a backoff, since the receiver skips what it already has; it is given up
  * only when the member is no longer in the view ({@code stillMember}), and then everything
- * queued is released. A receiver that finds a gap in a bucket's sequence (it lost changes)
- * answers OUT_OF_SEQUENCE; the changes are released and {@code onGap} asks for those buckets to
- * be fed again.
+ * queued is released. A receiver that lost changes (OUT_OF_SEQUENCE) has those buckets fed again
+ * ({@code onGap}), and the changes' writers wait for those feeds (a fed copy holds every change
+ * up to the feed's start); a receiver that refuses changes otherwise (it serves the bucket: the
+ * sender is behind) fails their writers, whose outcome is then unknown; a refused chunk fails its
+ * feed, which the feeder starts again.
  */
 final class PeerStream {
     private static final Logger LOG = LoggerFactory.getLogger(PeerStream.class);
@@ -62,10 +64,16 @@ final class PeerStream {
                 complete(null);
             }
         }
+
+        /** A copy that had to acknowledge the change did not take it: the writer's outcome is unknown. */
+        void fail(String why) {
+            completeExceptionally(new io.shoal.ShoalException(why));
+        }
     }
 
     interface GapListener {
-        void onGap(String address, List<Integer> buckets);
+        /** Feeds {@code buckets} to the copy again; completes with whether every feed completed. */
+        CompletableFuture<Boolean> onGap(String address, List<Integer> buckets);
     }
 
     final String address;
@@ -158,11 +166,24 @@ final class PeerStream {
         reply.whenComplete((message, failure) -> {
             if (failure == null && !(message instanceof ErrorReply)) {
                 done(batch);
+            } else if (message instanceof ErrorReply error && batch.get(0) instanceof Chunk chunk) {
+                // The receiver refused the chunk (it holds no such feed, or serves the bucket): the feed fails.
+                chunk.sent().completeExceptionally(new io.shoal.ShoalException("member at " + address + " refused "
+                        + "a chunk of bucket " + chunk.chunk().bucket() + ": " + error.code() + " " + error.message()));
             } else if (message instanceof ErrorReply error && error.code() == ErrorCode.OUT_OF_SEQUENCE) {
+                // The writers wait for the feeds: a fed copy holds every change up to the feed's start.
                 LOG.warn("member at {} missed changes ({}); its copies of the buckets in this batch are fed again",
                         address, error.message());
-                done(batch);
-                onGap.onGap(address, buckets(batch));
+                onGap.onGap(address, buckets(batch)).whenComplete((fed, failed) -> {
+                    if (Boolean.TRUE.equals(fed)) {
+                        done(batch);
+                    } else {
+                        fail(batch, "member at " + address + " missed changes and could not be fed again");
+                    }
+                });
+            } else if (message instanceof ErrorReply error) {
+                LOG.warn("member at {} refused changes: {} {}", address, error.code(), error.message());
+                fail(batch, "member at " + address + " refused the change: " + error.code() + " " + error.message());
             } else if (closed || !stillMember.getAsBoolean()) {
                 release(batch, "member at " + address + " left the cluster");
             } else {
@@ -189,6 +210,15 @@ final class PeerStream {
                 }
             } else {
                 ((Chunk) item).sent().complete(null);
+            }
+        }
+    }
+
+    /** Fails the writers waiting for these changes: a copy that must have them did not take them. */
+    private static void fail(List<Object> batch, String why) {
+        for (Object item : batch) {
+            if (item instanceof Change change && change.ack() != null) {
+                change.ack().fail(why);
             }
         }
     }

@@ -52,21 +52,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     /** The map on the node that serves the key the engine refused. */
     private ShoalMap<K, V> at(LocalEngine.NotPrimaryException elsewhere) {
         if (elsewhere.handingOver()) {
-            // The bucket is changing hands: this node serves it once the previous primary has handed
-            // it over, or it has just handed it over itself. Either way, run the operation again
-            // once it is served here or routed elsewhere.
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(HANDOVER_WAIT_MS);
-            while (true) {
-                if (engine.isPrimary(elsewhere.bucket) ? engine.awaitServing(elsewhere.bucket, 20)
-                        : engine.tableVersion() != elsewhere.tableVersion) {
-                    break; // served here now, or a newer table: run again, routed by it
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
-                if (System.nanoTime() - deadline > 0) {
-                    throw new ShoalException("bucket " + elsewhere.bucket + " is still changing hands at node "
-                            + engine.nodeId + " after " + HANDOVER_WAIT_MS + " ms");
-                }
-            }
+            awaitHandOver(engine, elsewhere);
             return this;
         }
         if (peers == null) {
@@ -74,6 +60,28 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
                     + " links to other members");
         }
         return peers.map(elsewhere.primaryAddress, handle.name, keyCodec, valueCodec);
+    }
+
+    /**
+     * After {@code elsewhere} said the bucket is changing hands: this node serves it once the previous
+     * primary has handed it over, or it has just handed it over itself. Returns once it is served
+     * here or the table changed, so the caller runs the operation again, routed anew.
+     *
+     * @throws ShoalException if it is still changing hands after {@link #HANDOVER_WAIT_MS}
+     */
+    static void awaitHandOver(LocalEngine engine, LocalEngine.NotPrimaryException elsewhere) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(HANDOVER_WAIT_MS);
+        while (true) {
+            if (engine.isPrimary(elsewhere.bucket) ? engine.awaitServing(elsewhere.bucket, 20)
+                    : engine.tableVersion() != elsewhere.tableVersion) {
+                return; // served here now, or a newer table: run again, routed by it
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            if (System.nanoTime() - deadline > 0) {
+                throw new ShoalException("bucket " + elsewhere.bucket + " is still changing hands at node "
+                        + engine.nodeId + " after " + HANDOVER_WAIT_MS + " ms");
+            }
+        }
     }
 
     @Override

@@ -55,6 +55,8 @@ final class ShoalNodeImpl implements ShoalNode {
     private final ClusterData clusterData;
     /** Maps of other members, for keys they serve; null outside a cluster. */
     private final ShoalMapImpl.Peers peers;
+    /** The cluster savefile; null outside a cluster or without {@code cluster.savefile}. */
+    private final ClusterSavefile savefile;
     private final Lifecycle lifecycle = new Lifecycle();
     private volatile boolean closed;
 
@@ -81,6 +83,8 @@ final class ShoalNodeImpl implements ShoalNode {
                 return membership.peer(address).map(name, keyCodec, valueCodec);
             }
         };
+        this.savefile = membership == null || membership.config().savefile == null ? null
+                : new ClusterSavefile(membership.config().savefile, config, engine, maps, membership);
     }
 
     void start() {
@@ -142,7 +146,8 @@ final class ShoalNodeImpl implements ShoalNode {
                         new Reply.Stat("clusterBucketsUnderReplicated", health.bucketsUnderReplicated()),
                         new Reply.Stat("clusterCopiesFeeding", health.copiesFeeding()),
                         new Reply.Stat("clusterCoordinator", health.coordinator() ? 1 : 0),
-                        new Reply.Stat("clusterLeaseHeld", health.leaseHeld() ? 1 : 0));
+                        new Reply.Stat("clusterLeaseHeld", health.leaseHeld() ? 1 : 0),
+                        new Reply.Stat("clusterCopiesRepaired", data.copiesRepaired()));
             };
             membership.addListener((view, table) -> {
                 data.onChange(view, table);
@@ -157,6 +162,10 @@ final class ShoalNodeImpl implements ShoalNode {
 
                 @Override
                 public void stop() {
+                    if (savefile != null) {
+                        // After the leave and the GOODBYEs: no member or client writes any more.
+                        savefile.writeIfLast();
+                    }
                     data.close();
                     membership.close();
                 }
@@ -175,6 +184,20 @@ final class ShoalNodeImpl implements ShoalNode {
                 @Override
                 public void stop() {
                     membership.leave("node " + config.nodeId + " is stopping");
+                }
+            });
+        }
+        if (savefile != null) {
+            // Once a member and serving (other nodes may join meanwhile); a damaged savefile fails the
+            // start, after which the node leaves again and the file stays as it is.
+            lifecycle.start(new Lifecycle.Component() {
+                @Override
+                public void start() {
+                    savefile.injectIfPresent();
+                }
+
+                @Override
+                public void stop() {
                 }
             });
         }
@@ -216,6 +239,11 @@ final class ShoalNodeImpl implements ShoalNode {
     /** Which buckets this node serves now (tests); null outside a cluster. */
     Ownership ownership() {
         return engine.ownership;
+    }
+
+    /** Copies the anti-entropy found different from this node's and fed again; 0 without a cluster. */
+    long clusterCopiesRepaired() {
+        return clusterData == null ? 0 : clusterData.copiesRepaired();
     }
 
     LocalEngine engine() {

@@ -252,6 +252,28 @@ class SmartClientTest {
 
     @Test
     void aJoiningNodeRaisesTheTableVersionAndGetsItsKeysDirectly() {
+        ThirdNodeJoined joined = thirdNodeJoinsASmartClientsCluster();
+        ShoalClient client = joined.client();
+        ClusterWire.Table three = joined.three();
+        List<String> keys = joined.keys();
+        assertTrue(three.toVersion() > joined.two().toVersion());
+        RoutingTable routes = ((ClientImpl) client).routes();
+        for (int bucket = 0; bucket < BUCKETS; bucket++) {
+            String primary = three.buckets().get(bucket).replicas().get(0).nodeId();
+            assertEquals(address(nodes.get(primary)), routes.addressOf(bucket), "bucket " + bucket);
+        }
+        awaitRoutedToAll(client, "a", "b", "c");
+        Map<String, ShoalClient> stats = Map.of("a", plainClient(nodes.get("a")), "b", plainClient(nodes.get("b")),
+                "c", plainClient(nodes.get("c")));
+        assertEveryReadCountedByItsPrimaryAlone(client, keys, joined.tables(), stats);
+    }
+
+    /** The cluster and smart client after node c joined a and b; {@code keys} were written before it joined. */
+    private record ThirdNodeJoined(ShoalClient client, ShoalClient tables, ClusterWire.Table two,
+                                   ClusterWire.Table three, List<String> keys) {
+    }
+
+    private ThirdNodeJoined thirdNodeJoinsASmartClientsCluster() {
         ShoalNode a = node("a");
         ShoalNode b = node("b", address(a));
         ShoalClient tables = plainClient(a);
@@ -259,19 +281,33 @@ class SmartClientTest {
         ShoalClient client = smartClient(a, "smart");
         await().atMost(WAIT).until(() -> client.tableVersion() == two.toVersion());
         List<String> keys = writeKeys(client, 160);
-
-        ShoalNode c = node("c", address(b));
+        node("c", address(b));
         ClusterWire.Table three = awaitBalanced(tables, "a", "b", "c");
         await().atMost(WAIT).until(() -> client.tableVersion() == three.toVersion());
-        assertTrue(three.toVersion() > two.toVersion());
-        RoutingTable routes = ((ClientImpl) client).routes();
-        for (int bucket = 0; bucket < BUCKETS; bucket++) {
-            String primary = three.buckets().get(bucket).replicas().get(0).nodeId();
-            assertEquals(address(nodes.get(primary)), routes.addressOf(bucket), "bucket " + bucket);
+        return new ThirdNodeJoined(client, tables, two, three, keys);
+    }
+
+    @Test
+    void aClientRoutingByAStaleTableGetsEveryAnswerThroughTheOldPrimariesAndCatchesUp() {
+        ThirdNodeJoined joined = thirdNodeJoinsASmartClientsCluster();
+        ShoalClient client = joined.client();
+        ClusterWire.Table two = joined.two();
+        ClusterWire.Table three = joined.three();
+        List<String> keys = joined.keys();
+        List<String> moved = keys.stream().filter(key -> !primaryOf(two, key).equals(primaryOf(three, key))).toList();
+        assertTrue(moved.size() > 10, "keys whose primary changed: " + moved.size());
+
+        ((ClientImpl) client).router().routeBy(two); // as if it had missed every announcement since
+
+        assertEquals(two.toVersion(), client.tableVersion());
+        ShoalMap<String, String> map = client.map("m", String.class, String.class);
+        for (String key : moved) {
+            // Sent to the old primary, a plain client's connection to it: it forwards to the new one.
+            assertEquals("v-" + key, map.get(key), key + " (primary was " + primaryOf(two, key) + ", is "
+                    + primaryOf(three, key) + ")");
         }
-        awaitRoutedToAll(client, "a", "b", "c");
-        Map<String, ShoalClient> stats = Map.of("a", plainClient(a), "b", plainClient(b), "c", plainClient(c));
-        assertEveryReadCountedByItsPrimaryAlone(client, keys, tables, stats);
+        // The newer table was announced: the client's keep-alive fetches it again.
+        await().atMost(WAIT).until(() -> client.tableVersion() == three.toVersion());
     }
 
     @Test

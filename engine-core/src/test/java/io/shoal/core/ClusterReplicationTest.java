@@ -51,8 +51,11 @@ class ClusterReplicationTest {
     }
 
     private ShoalNode node(String nodeId, int backups, String... seeds) {
-        ShoalConfig.Builder config = ServerNodes.config(settings(nodeId, backups, seeds));
-        ShoalNode node = Shoal.start(config.build());
+        return node(settings(nodeId, backups, seeds));
+    }
+
+    private ShoalNode node(Map<String, Object> settings) {
+        ShoalNode node = Shoal.start(ServerNodes.config(settings).build());
         started.add(node);
         return node;
     }
@@ -276,6 +279,34 @@ class ClusterReplicationTest {
         second.join(60_000);
         awaitBalanced(2, c, d);
         assertAll(written, c, d);
+    }
+
+    @Test
+    void aCopyThatLostEntriesBehindItsPrimarysBackIsFedAgainByAntiEntropy() {
+        Map<String, Object> settingsA = settings("a", 1);
+        settingsA.put("cluster.antiEntropyIntervalMs", 200);
+        ShoalNode a = node(settingsA);
+        Map<String, Object> settingsB = settings("b", 1, ServerNodes.address(a));
+        settingsB.put("cluster.antiEntropyIntervalMs", 200);
+        ShoalNode b = node(settingsB);
+        ShoalMap<String, String> map = a.map("m", Codecs.string(), Codecs.string());
+        for (int i = 0; i < 500; i++) {
+            map.put("k" + i, "v" + i);
+        }
+        awaitBalanced(1, a, b);
+        Ownership owned = ownership(a);
+        int bucket = java.util.stream.IntStream.range(0, BUCKETS).filter(owned::isPrimary).findFirst().orElseThrow();
+        LocalEngine primary = ((ShoalNodeImpl) a).engine();
+        LocalEngine backup = ((ShoalNodeImpl) b).engine();
+        long held = primary.bucket(bucket).entriesApprox();
+        assertTrue(held > 0, "bucket " + bucket + " holds entries");
+        await().atMost(Duration.ofSeconds(10)).until(() -> backup.bucket(bucket).entriesApprox() == held);
+
+        backup.dropBucket(bucket); // the copy loses its entries without a change the primary would send
+
+        assertEquals(0, backup.bucket(bucket).entriesApprox());
+        await().atMost(Duration.ofSeconds(20)).until(() -> backup.bucket(bucket).entriesApprox() == held);
+        assertTrue(((ShoalNodeImpl) a).clusterCopiesRepaired() >= 1, "the primary counted the repair");
     }
 
     @Test

@@ -67,6 +67,12 @@ final class StandaloneNodeCommand implements Callable<Integer>, VerboseCommand {
                     + "config's, else none: the node founds a cluster of its own.")
     java.util.List<String> seeds;
 
+    @Option(names = "--savefile", paramLabel = "FILE",
+            description = "Save the cluster's data to FILE when this node stops as the last member, and inject FILE "
+                    + "into the cluster when it starts and finds it (cluster.savefile; docs/cluster.md section 4). "
+                    + "Default: the config's, else off.")
+    Path savefile;
+
     @Option(names = {"-v", "--verbose"}, description = "Print the stack trace of an error.")
     boolean verbose;
 
@@ -117,6 +123,9 @@ final class StandaloneNodeCommand implements Callable<Integer>, VerboseCommand {
         }
         if (seeds != null) {
             builder.set("cluster.seeds", seeds);
+        }
+        if (savefile != null) {
+            builder.set("cluster.savefile", savefile.toString());
         }
 
         AtomicReference<ShoalNode> running = new AtomicReference<>();

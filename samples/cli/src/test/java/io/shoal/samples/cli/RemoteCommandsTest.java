@@ -77,6 +77,28 @@ class RemoteCommandsTest {
     }
 
     @Test
+    void theNodeCommandsSavefileKeepsTheClusterAcrossARestart() throws IOException {
+        Path save = dir.resolve("savefile").resolve("cluster.save");
+        try (NodeRun first = NodeRun.node("--config", config(dir.resolve("savefile").resolve("first"), "").toString(),
+                "--port", "0", "--id", "sf", "--savefile", save.toString())) {
+            String at = first.awaitReady().group(2);
+            Run put = run("put", "greeting", "hello", "--nodes", at);
+            assertEquals(0, put.exitCode(), put.toString());
+            assertEquals(0, first.stop(), first.toString());
+        }
+        assertTrue(Files.exists(save), "the last (only) node saved the cluster");
+        // Another data directory: the value can only come from the savefile.
+        try (NodeRun second = NodeRun.node("--config", config(dir.resolve("savefile").resolve("second"), "").toString(),
+                "--port", "0", "--id", "sf", "--savefile", save.toString())) {
+            String at = second.awaitReady().group(2);
+            Run get = run("get", "greeting", "--nodes", at);
+            assertEquals("hello\n", get.out(), get.toString());
+            assertTrue(Files.exists(dir.resolve("savefile").resolve("cluster.save.loaded")));
+            assertEquals(0, second.stop(), second.toString());
+        }
+    }
+
+    @Test
     void putGetDeleteAndNotFound() {
         Run put = remote("put", "--map", "crud", "ada", "Ada Lovelace");
         assertEquals(0, put.exitCode(), put.toString());
