@@ -96,7 +96,10 @@ class ClusterBenchTest {
         assertEquals(fed * (MapData.KEY_BYTES + MapData.VALUE_BYTES), bytes, results.get(0));
         // about 2/3 of the copies move to the new node
         assertTrue(fed > TINY.entries() / 2 && fed < TINY.entries(), results.get(0));
-        assertEquals(bytes / Double.parseDouble(r.group(6)) / 1e6, ours, Math.max(0.06, ours * 0.01), results.get(0));
+        // The seconds are printed to 0.01 s: the rate they give is that far off the printed one at most.
+        double seconds = Double.parseDouble(r.group(6));
+        assertTrue(ours >= bytes / (seconds + 0.005) / 1e6 - 0.05 && ours <= bytes / Math.max(0.001, seconds - 0.005) / 1e6
+                + 0.05, results.get(0));
         assertEquals(ours / raw, Double.parseDouble(r.group(1)), 0.0006 + ours / raw * 0.01, results.get(0));
         assertEquals(Double.parseDouble(r.group(1)) >= 0.3 ? "met" : "missed", r.group(7), results.get(0));
 
