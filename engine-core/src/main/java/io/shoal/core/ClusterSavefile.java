@@ -61,8 +61,6 @@ final class ClusterSavefile {
     static final String LOADED_SUFFIX = ".loaded";
     /** PUT_IF_ABSENTs to other members in flight at once. */
     static final int FORWARD_WINDOW = 256;
-    /** Local writes whose durability is not yet awaited (as {@link MapImport#DURABILITY_WINDOW}). */
-    static final int DURABILITY_WINDOW = 1024;
     /** Pause before an entry that met a moving bucket, a paused cluster or an unreachable member is tried again. */
     private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** How often the table is looked at while a forwarded entry waits for its answer. */
@@ -190,7 +188,8 @@ final class ClusterSavefile {
     /** One run over the file. */
     private final class Injection {
         private final ArrayDeque<Forwarded> inFlight = new ArrayDeque<>();
-        private final ArrayDeque<CompletableFuture<Void>> pendingDurability = new ArrayDeque<>();
+        private final DurabilityWindow durability = new DurabilityWindow(
+                cause -> failed(-1, "an injected entry was not stored: " + cause.getMessage(), cause));
         private long stored;
         private long kept;
         private long expired;
@@ -307,13 +306,7 @@ final class ClusterSavefile {
                     return null;
                 }
                 stored++;
-                CompletableFuture<Void> durable = engine.durability();
-                if (durable != null) {
-                    pendingDurability.add(durable);
-                    if (pendingDurability.size() >= DURABILITY_WINDOW) {
-                        awaitDurable(pendingDurability.poll());
-                    }
-                }
+                durability.add(engine.durability());
                 return null;
             }
         }
@@ -392,18 +385,7 @@ final class ClusterSavefile {
             while (!inFlight.isEmpty()) {
                 settle(inFlight.poll());
             }
-            while (!pendingDurability.isEmpty()) {
-                awaitDurable(pendingDurability.poll());
-            }
-        }
-
-        private void awaitDurable(CompletableFuture<Void> durable) {
-            try {
-                durable.join();
-            } catch (CompletionException | CancellationException e) {
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                throw failed(-1, "an injected entry was not stored: " + cause.getMessage(), cause);
-            }
+            durability.awaitAll();
         }
 
         /**
@@ -422,13 +404,8 @@ final class ClusterSavefile {
                     suppressed = suppressed == null ? e : suppressed;
                 }
             }
-            while (!pendingDurability.isEmpty()) {
-                try {
-                    pendingDurability.poll().join();
-                } catch (CompletionException | CancellationException e) {
-                    suppressed = suppressed == null ? e : suppressed;
-                }
-            }
+            Throwable unstored = durability.settle();
+            suppressed = suppressed == null ? unstored : suppressed;
             TransferException failure = new TransferException("injection of savefile " + file + " failed"
                     + (offset >= 0 ? " at offset " + offset : "") + ": " + problem + "; the file is left as it is"
                     + (stored > 0 ? " (the " + stored + " entries stored before stay in the cluster; a later start "

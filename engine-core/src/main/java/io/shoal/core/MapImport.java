@@ -9,11 +9,7 @@ import io.shoal.TransferSummary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * {@link io.shoal.ShoalNode#importMaps}: reads the file with {@link ExportFileReader} straight into
@@ -21,20 +17,17 @@ import java.util.concurrent.CompletionException;
  * the ordinary write path (events, persistence, memory limit and eviction, the node's own
  * versions).
  *
- * <p>It does not wait for each write to be durable, which would cost one fsync per entry with
- * {@code fsync = always}: it keeps the durability futures of the last {@link #DURABILITY_WINDOW}
- * writes and waits for the oldest when the window is full (persistence completes them in order,
- * so one group commit settles many), and for all of them before it returns or reports a failure.
+ * <p>It does not wait for each write to be durable: a {@link DurabilityWindow} does, for all of
+ * them before it returns or reports a failure.
  * One instance runs one import.
  */
 final class MapImport {
-    static final int DURABILITY_WINDOW = 1024;
-
     private final LocalEngine engine;
     private final MapRegistry maps;
     private final int maxKeyBytes;
     private final int maxValueBytes;
-    private final ArrayDeque<CompletableFuture<Void>> pendingDurability = new ArrayDeque<>();
+    private final DurabilityWindow durability = new DurabilityWindow(
+            cause -> failed(-1, "an imported entry was not stored: " + cause.getMessage(), cause));
     private Path file;
     private long imported;
 
@@ -80,7 +73,7 @@ final class MapImport {
                 throttle.update(imported + skippedExpired + skippedExisting, reader.position(),
                         reader.position() / fileBytes);
             }
-            awaitAll();
+            durability.awaitAll();
             throttle.done(imported + skippedExpired + skippedExisting, reader.fileBytes());
             return new TransferSummary(imported, skippedExpired, skippedExisting, handles.length, reader.fileBytes(),
                     Duration.ofNanos(System.nanoTime() - startedNanos));
@@ -114,29 +107,8 @@ final class MapImport {
         if (!s.result.applied) {
             return false;
         }
-        CompletableFuture<Void> durable = engine.durability();
-        if (durable != null) {
-            pendingDurability.add(durable);
-            if (pendingDurability.size() >= DURABILITY_WINDOW) {
-                await(pendingDurability.poll());
-            }
-        }
+        durability.add(engine.durability());
         return true;
-    }
-
-    private void awaitAll() {
-        while (!pendingDurability.isEmpty()) {
-            await(pendingDurability.poll());
-        }
-    }
-
-    private void await(CompletableFuture<Void> durable) {
-        try {
-            durable.join();
-        } catch (CompletionException | CancellationException e) {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            throw failed(-1, "an imported entry was not stored: " + cause.getMessage(), cause);
-        }
     }
 
     /**
@@ -144,14 +116,7 @@ final class MapImport {
      * a further durability failure is only added to it as suppressed.
      */
     private TransferException failed(long offset, String problem, Throwable cause) {
-        Throwable suppressed = null;
-        while (!pendingDurability.isEmpty()) {
-            try {
-                pendingDurability.poll().join();
-            } catch (CompletionException | CancellationException e) {
-                suppressed = suppressed == null ? e : suppressed;
-            }
-        }
+        Throwable suppressed = durability.settle();
         String message = "import of " + file + " failed" + (offset >= 0 ? " at offset " + offset : "") + ": "
                 + problem + (imported > 0 ? "; the " + imported + " entries imported before stay in the node" : "");
         TransferException failure = new TransferException(message, file, offset, imported, cause);

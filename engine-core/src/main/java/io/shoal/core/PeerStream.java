@@ -32,8 +32,8 @@ import java.util.function.BooleanSupplier;
  * only when the member is no longer in the view ({@code stillMember}), and then everything
  * queued is released. A receiver that lost changes (OUT_OF_SEQUENCE) has those buckets fed again
  * ({@code onGap}), and the changes' writers wait for those feeds (a fed copy holds every change
- * up to the feed's start); a receiver that refuses changes otherwise (it serves the bucket: the
- * sender is behind) fails their writers, whose outcome is then unknown; a refused chunk fails its
+ * up to the feed's start); a receiver that refuses changes otherwise (it took the bucket over
+ * without this sender's hand-over) fails their writers, whose outcome is then unknown; a refused chunk fails its
  * feed, which the feeder starts again.
  */
 final class PeerStream {
