@@ -271,12 +271,19 @@ final class ClusterData implements ChangeBus.Replication {
      * unless a feed of it started under that table or a later one is arriving (its sender is ahead).
      */
     private void dropCopy(int b, long tableVersion) {
-        if (fedUnderTable.getOrDefault(b, -1L) >= tableVersion) {
-            return;
+        BucketStore store = engine.bucket(b);
+        store.lock.lock();
+        try {
+            // Under the bucket lock, as a feed's start (onChunk): a feed starts before or after, never between.
+            if (fedUnderTable.getOrDefault(b, -1L) >= tableVersion) {
+                return;
+            }
+            LOG.debug("node {} drops its copy of bucket {}", selfId, b);
+            receiving.remove(b);
+            engine.dropBucket(b);
+        } finally {
+            store.lock.unlock();
         }
-        LOG.debug("node {} drops its copy of bucket {}", selfId, b);
-        receiving.remove(b);
-        engine.dropBucket(b);
     }
 
     private boolean handingOverTo(int b, String nodeId) {
@@ -838,9 +845,15 @@ final class ClusterData implements ChangeBus.Replication {
                         + " receives no feed of bucket " + b + " with table version " + chunk.tableVersion()
                         + " and sequence " + chunk.sequence() + " (it missed the first chunk, or dropped the copy)");
             }
-            engine.startFeed(b, chunk.sequence());
-            receiving.put(b, new long[] {chunk.tableVersion(), chunk.sequence()});
-            fedUnderTable.merge(b, chunk.tableVersion(), Math::max);
+            BucketStore store = engine.bucket(b);
+            store.lock.lock();
+            try {
+                engine.startFeed(b, chunk.sequence());
+                receiving.put(b, new long[] {chunk.tableVersion(), chunk.sequence()});
+                fedUnderTable.merge(b, chunk.tableVersion(), Math::max);
+            } finally {
+                store.lock.unlock();
+            }
             LOG.debug("node {} receives bucket {} (table version {}, sequence {})", selfId, b, chunk.tableVersion(),
                     chunk.sequence());
         }
