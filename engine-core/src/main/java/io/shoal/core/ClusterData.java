@@ -792,10 +792,12 @@ final class ClusterData implements ChangeBus.Replication {
                 }
                 continue;
             }
-            if (o == null || !(feeding || o.holds(b) || fedUnderTable.getOrDefault(b, -1L) > o.tableVersion)) {
+            long fedUnder = fedUnderTable.getOrDefault(b, -1L);
+            if (!feeding && (o == null ? fedUnder < 0 : !o.holds(b) && fedUnder <= o.tableVersion)) {
                 // A copy this node no longer keeps: the table that dropped it made another copy up to
                 // date first, which the sender (behind by a table) also sends the change to. (A copy
-                // fed under a table this node has not applied yet is kept: this node is the one behind.)
+                // fed under a table this node has not applied yet, or before its first table, is
+                // kept: this node is the one behind.)
                 continue;
             }
             BucketStore.CopyOutcome outcome = engine.applyCopy(maps.open(c.map()), b, c.key(), c.value(), c.sequence(),
