@@ -797,6 +797,10 @@ public final class Membership implements AutoCloseable {
 
     private void takeOver() {
         LOG.warn("node {} takes over as coordinator; failed: {}", config.nodeId, suspected);
+        // The other members sent their heartbeats to the old coordinator, not here: each gets a
+        // fresh cluster.failureTimeoutMs to turn to this one (the new view tells them).
+        long now = System.nanoTime();
+        lastHeardNanos.replaceAll((id, heard) -> now);
         removeMembers(new LinkedHashSet<>(suspected), "failed");
         suspected.clear();
     }
