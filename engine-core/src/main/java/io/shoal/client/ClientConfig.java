@@ -53,6 +53,7 @@ public final class ClientConfig {
     private final int eventQueueCapacity;
     private final boolean discoverNodes;
     private final boolean smartRouting;
+    private final boolean retryNotOwner;
 
     private ClientConfig(Builder b) {
         this.nodes = List.copyOf(b.nodes);
@@ -68,6 +69,7 @@ public final class ClientConfig {
         this.reconnectBackoffMax = b.reconnectBackoffMax;
         this.keepAliveInterval = b.keepAliveInterval;
         this.deadPeerTimeout = b.deadPeerTimeout;
+        this.retryNotOwner = b.retryNotOwner;
         this.kryoClasses = List.copyOf(b.kryoClasses);
         this.eventQueueCapacity = b.eventQueueCapacity;
         this.discoverNodes = b.discoverNodes;
@@ -98,6 +100,7 @@ public final class ClientConfig {
         b.eventQueueCapacity = eventQueueCapacity;
         b.discoverNodes = discoverNodes;
         b.smartRouting = smartRouting;
+        b.retryNotOwner = retryNotOwner;
         return b;
     }
 
@@ -107,6 +110,16 @@ public final class ClientConfig {
      */
     public boolean discoverNodes() {
         return discoverNodes;
+    }
+
+    /**
+     * Whether a call a node answers {@code NOT_OWNER} (a bucket changing hands; the node did
+     * nothing) is sent to it again shortly, within the request timeout; default {@code true}.
+     * With {@code false} the call fails at once with {@link NotOwnerException}: for links between
+     * cluster members, whose caller routes the call again by its own partition table.
+     */
+    public boolean retryNotOwner() {
+        return retryNotOwner;
     }
 
     /**
@@ -228,6 +241,7 @@ public final class ClientConfig {
         private final List<Class<?>> kryoClasses = new ArrayList<>();
         private int eventQueueCapacity = 65_536;
         private boolean discoverNodes = true;
+        private boolean retryNotOwner = true;
         private boolean smartRouting;
 
         private Builder() {
@@ -278,6 +292,12 @@ public final class ClientConfig {
          * must talk to one particular node (its stats, its data directory's owner), and for nodes
          * talking to each other.
          */
+        /** See {@link ClientConfig#retryNotOwner()}; default {@code true}. */
+        public Builder retryNotOwner(boolean retry) {
+            this.retryNotOwner = retry;
+            return this;
+        }
+
         public Builder discoverNodes(boolean discover) {
             this.discoverNodes = discover;
             return this;

@@ -459,7 +459,7 @@ final class ClientImpl implements ShoalClient {
      * whether it will.
      */
     boolean retryLater(Call call) {
-        if (closed || call.deadlineNanos - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(2 * NOT_OWNER_RETRY_MS)) {
+        if (closed || !config.retryNotOwner() || call.deadlineNanos - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(2 * NOT_OWNER_RETRY_MS)) {
             return false;
         }
         try {

@@ -27,6 +27,8 @@ final class Errors {
             case STORAGE_NOT_DURABLE -> new StorageUnavailableException(message, true, null);
             case BUCKET_LOST -> new io.shoal.BucketLostException(message, -1); // the wire names no bucket
             case CLUSTER_PAUSED -> new io.shoal.ClusterPausedException(message);
+            case NOT_OWNER -> new NotOwnerException(call.describe() + ": " + where(call) + " answered NOT_OWNER: "
+                    + message + (call.isWrite() ? " (the write was not applied)" : ""));
             case TOO_MANY_SUBSCRIPTIONS -> new ShoalException(call.describe() + ": " + where(call)
                     + " refused another subscription on this connection (server.maxSubscriptionsPerConnection): " + message);
             case INTERNAL_ERROR -> new ShoalException(call.describe() + ": " + where(call) + " failed (INTERNAL_ERROR): "

@@ -56,6 +56,7 @@ final class PeerLinks implements AutoCloseable {
                 .clientName(Membership.MEMBER_CLIENT_PREFIX + selfId)
                 .clusterName(config.clusterName)
                 .retryPolicy(RetryPolicy.FAIL)
+                .retryNotOwner(false) // the caller routes again by its own table (ShoalMapImpl, forwarding)
                 .connectTimeout(Duration.ofMillis(Math.max(100, Math.min(failure, 2_000))))
                 .requestTimeout(Duration.ofMillis(config.joinTimeoutMs))
                 .reconnectBackoff(Duration.ofMillis(Math.max(10, config.heartbeatIntervalMs / 2)),

@@ -6,6 +6,7 @@ import io.shoal.ShoalEntry;
 import io.shoal.ShoalException;
 import io.shoal.ShoalMap;
 import io.shoal.Subscription;
+import io.shoal.client.NotOwnerException;
 import io.shoal.spi.ByteSink;
 import io.shoal.spi.Codec;
 
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +29,12 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
     private static final long ANY_VERSION = -1;
     /** How long an operation waits for a bucket being handed over to this node. */
     static final long HANDOVER_WAIT_MS = 10_000;
+    /** Operations routed anew in a row after members answered NOT_OWNER, before the last answer is thrown. */
+    static final int MAX_REROUTES = 100;
+    /** Pause before an operation is routed anew, unless this node's table changes first. */
+    static final long REROUTE_PAUSE_MS = 20;
+    private static final ThreadLocal<int[]> REROUTES = ThreadLocal.withInitial(() -> new int[1]);
+
     private final LocalEngine engine;
     private final MapHandle handle;
     final Codec<K> keyCodec;
@@ -94,7 +102,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             return getHere(key);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).get(key);
+            return forward(e, remote -> remote.get(key), () -> get(key));
         }
     }
 
@@ -108,7 +116,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             return getEntryHere(key);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).getEntry(key);
+            return forward(e, remote -> remote.getEntry(key), () -> getEntry(key));
         }
     }
 
@@ -136,7 +144,8 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             version = putApplied(key, value, ttlMs);
         } catch (LocalEngine.NotPrimaryException e) {
-            return ttlMs == 0 ? at(e).put(key, value) : at(e).put(key, value, Duration.ofMillis(ttlMs));
+            return forward(e, remote -> ttlMs == 0 ? remote.put(key, value) : remote.put(key, value, Duration.ofMillis(ttlMs)),
+                    () -> put(key, value, ttlMs));
         }
         engine.awaitDurable();
         return version;
@@ -154,7 +163,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             existing = putIfAbsentApplied(key, value);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).putIfAbsent(key, value);
+            return forward(e, remote -> remote.putIfAbsent(key, value), () -> putIfAbsent(key, value));
         }
         engine.awaitDurable();
         return existing;
@@ -172,7 +181,8 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             replaced = replaceApplied(key, expectedVersion, newValue);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).replace(key, expectedVersion, newValue);
+            return forward(e, remote -> remote.replace(key, expectedVersion, newValue),
+                    () -> replace(key, expectedVersion, newValue));
         }
         engine.awaitDurable();
         return replaced;
@@ -190,7 +200,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             removed = removeApplied(key, ANY_VERSION);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).remove(key);
+            return forward(e, remote -> remote.remove(key), () -> remove(key));
         }
         engine.awaitDurable();
         return removed;
@@ -213,7 +223,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             removed = removeApplied(key, Math.max(0, expectedVersion)); // never ANY_VERSION
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).remove(key, expectedVersion);
+            return forward(e, remote -> remote.remove(key, expectedVersion), () -> remove(key, expectedVersion));
         }
         engine.awaitDurable();
         return removed;
@@ -225,7 +235,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             return engine.read(handle, s);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).containsKey(key);
+            return forward(e, remote -> remote.containsKey(key), () -> containsKey(key));
         }
     }
 
@@ -252,7 +262,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             engine.put(handle, s, BucketStore.PutMode.ALWAYS, 0, 0, true);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).asMap().put(key, value);
+            return forward(e, remote -> remote.asMap().put(key, value), () -> putReturningPrevious(key, value));
         }
         V previous = s.result.existed ? decodeValue(s.existing) : null;
         engine.awaitDurable();
@@ -265,7 +275,7 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         try {
             engine.remove(handle, s, -1, true);
         } catch (LocalEngine.NotPrimaryException e) {
-            return at(e).asMap().remove(key);
+            return forward(e, remote -> remote.asMap().remove(key), () -> removeReturningPrevious(key));
         }
         V previous = s.result.applied ? decodeValue(s.existing) : null;
         engine.awaitDurable();
@@ -419,17 +429,17 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
      * Applies the write now; the future completes when it is durable (at once without persistence).
      * A key another node serves is written there by {@code remote}.
      */
-    private <T> CompletableFuture<T> asyncWrite(Supplier<T> write,
-                                                java.util.function.Function<ShoalMap<K, V>, CompletableFuture<T>> remote) {
+    private <T> CompletableFuture<T> asyncWrite(Supplier<T> write, Function<ShoalMap<K, V>, CompletableFuture<T>> remote) {
+        return asyncWrite(write, remote, 0);
+    }
+
+    private <T> CompletableFuture<T> asyncWrite(Supplier<T> write, Function<ShoalMap<K, V>, CompletableFuture<T>> remote,
+                                                int reroutes) {
         T result;
         try {
             result = write.get();
         } catch (LocalEngine.NotPrimaryException e) {
-            try {
-                return remote.apply(at(e));
-            } catch (RuntimeException failure) {
-                return CompletableFuture.failedFuture(failure);
-            }
+            return forwardAsync(e, remote, reroutes, again -> asyncWrite(write, remote, again));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -437,18 +447,76 @@ final class ShoalMapImpl<K, V> implements ShoalMap<K, V> {
         return durable == null ? CompletableFuture.completedFuture(result) : durable.thenApply(ignored -> result);
     }
 
-    private <T> CompletableFuture<T> async(Supplier<T> read,
-                                           java.util.function.Function<ShoalMap<K, V>, CompletableFuture<T>> remote) {
+    private <T> CompletableFuture<T> async(Supplier<T> read, Function<ShoalMap<K, V>, CompletableFuture<T>> remote) {
+        return async(read, remote, 0);
+    }
+
+    private <T> CompletableFuture<T> async(Supplier<T> read, Function<ShoalMap<K, V>, CompletableFuture<T>> remote,
+                                           int reroutes) {
         try {
             return CompletableFuture.completedFuture(read.get());
         } catch (LocalEngine.NotPrimaryException e) {
-            try {
-                return remote.apply(at(e));
-            } catch (RuntimeException failure) {
-                return CompletableFuture.failedFuture(failure);
-            }
+            return forwardAsync(e, remote, reroutes, again -> async(read, remote, again));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Runs {@code op} on the member that serves the key {@code elsewhere} names. If that member
+     * answers that it does not serve it either (the tables disagree for a moment; it did nothing),
+     * runs the whole operation {@code again} once this node's table changed or a few milliseconds
+     * passed, routed anew, at most {@link #MAX_REROUTES} times in a row.
+     */
+    private <R> R forward(LocalEngine.NotPrimaryException elsewhere, Function<ShoalMap<K, V>, R> op,
+                          Supplier<R> again) {
+        try {
+            return op.apply(at(elsewhere));
+        } catch (NotOwnerException moved) {
+            int[] reroutes = REROUTES.get();
+            if (reroutes[0] >= MAX_REROUTES) {
+                throw moved;
+            }
+            awaitTableAfter(elsewhere.tableVersion);
+            reroutes[0]++;
+            try {
+                return again.get();
+            } finally {
+                reroutes[0]--;
+            }
+        }
+    }
+
+    /**
+     * {@link #forward} for an asynchronous operation: {@code again} runs the operation anew, given
+     * how many times in a row it was routed anew.
+     */
+    private <T> CompletableFuture<T> forwardAsync(LocalEngine.NotPrimaryException elsewhere,
+                                                  Function<ShoalMap<K, V>, CompletableFuture<T>> op, int reroutes,
+                                                  java.util.function.IntFunction<CompletableFuture<T>> again) {
+        CompletableFuture<T> sent;
+        try {
+            sent = op.apply(at(elsewhere));
+        } catch (RuntimeException failure) {
+            sent = CompletableFuture.failedFuture(failure);
+        }
+        return sent.exceptionallyCompose(failure -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (!(cause instanceof NotOwnerException) || reroutes >= MAX_REROUTES) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            // Routed anew on another thread, after a moment: the completing thread may be an I/O thread.
+            return CompletableFuture.supplyAsync(() -> again.apply(reroutes + 1), CompletableFuture.delayedExecutor(
+                    REROUTE_PAUSE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(next -> next);
+        });
+    }
+
+    /** Waits until this node acts on a table newer than {@code tableVersion}, at most {@link #REROUTE_PAUSE_MS}. */
+    private void awaitTableAfter(long tableVersion) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(REROUTE_PAUSE_MS);
+        while (engine.tableVersion() == tableVersion && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
 }

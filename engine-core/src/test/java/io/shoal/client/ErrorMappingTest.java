@@ -138,6 +138,29 @@ class ErrorMappingTest {
     }
 
     @Test
+    void withoutRetryNotOwnerTheFirstNotOwnerFailsTheCallAtOnce() {
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        node.script = (c, frame) -> {
+            if (frame.body() instanceof Request.Put) {
+                refused.incrementAndGet();
+                c.replyError(frame, ErrorCode.NOT_OWNER, "bucket 3 is served by node n9");
+                return true;
+            }
+            return false;
+        };
+        ShoalClient member = ShoalClient.connect(Clients.config(node).retryNotOwner(false).build());
+        try {
+            NotOwnerException e = assertThrows(NotOwnerException.class,
+                    () -> member.map("m", String.class, String.class).put("k", "v"));
+            assertTrue(e.getMessage().contains("served by node n9") && e.getMessage().contains("not applied"),
+                    e.getMessage());
+            assertEquals(1, refused.get(), "asked once");
+        } finally {
+            member.close();
+        }
+    }
+
+    @Test
     void tooManySubscriptions() {
         node.script = (c, frame) -> {
             if (frame.body() instanceof Request.Subscribe) {
