@@ -78,7 +78,7 @@ final class ClusterData implements ChangeBus.Replication {
     /** Feeds being received, by bucket: the sender's (tableVersion, sequence) that identifies the feed. */
     private final Map<Integer, long[]> receiving = new ConcurrentHashMap<>();
     /** The table version of the last feed this node started receiving, by bucket (see {@link #dropCopy}). */
-    private final Map<Integer, Long> fedUnderTable = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLongArray fedUnderTable;
     /** Buckets this node now serves but waits for, until the previous primary's hand-over. */
     private final Map<Integer, Awaiting> awaitingHandover = new ConcurrentHashMap<>();
     /**
@@ -113,6 +113,10 @@ final class ClusterData implements ChangeBus.Replication {
         this.engine = engine;
         this.maps = maps;
         this.membership = membership;
+        this.fedUnderTable = new java.util.concurrent.atomic.AtomicLongArray(engine.bucketCount());
+        for (int b = 0; b < engine.bucketCount(); b++) {
+            fedUnderTable.set(b, -1);
+        }
         this.feeders = Executors.newFixedThreadPool(Math.max(1, config.maxConcurrentFeedsPerNode), daemon("feed"));
         this.retries = Executors.newSingleThreadScheduledExecutor(daemon("replication"));
         this.digests = Executors.newSingleThreadScheduledExecutor(daemon("anti-entropy"));
@@ -275,7 +279,7 @@ final class ClusterData implements ChangeBus.Replication {
         store.lock.lock();
         try {
             // Under the bucket lock, as a feed's start (onChunk): a feed starts before or after, never between.
-            if (fedUnderTable.getOrDefault(b, -1L) >= tableVersion) {
+            if (fedUnderTable.get(b) >= tableVersion) {
                 return;
             }
             LOG.debug("node {} drops its copy of bucket {}", selfId, b);
@@ -574,9 +578,11 @@ final class ClusterData implements ChangeBus.Replication {
                                 e.toString());
                     }
                     feeds.remove(key);
-                    afterPendingHandover(bucket, target.nodeId(), false, null);
                     feedLater(bucket, target.nodeId());
                 } finally {
+                    if (!completed) {
+                        afterPendingHandover(bucket, target.nodeId(), false, null);
+                    }
                     feedEnds.remove(key, ended);
                     ended.complete(completed);
                 }
@@ -600,9 +606,8 @@ final class ClusterData implements ChangeBus.Replication {
                     return;
                 }
                 for (Ownership.Target t : o.targets(bucket)) {
-                    if (t.nodeId().equals(nodeId) && isMember(t.address())
-                            && feeds.putIfAbsent(feedKey(bucket, nodeId), Feed.SCHEDULED) == null) {
-                        startFeed(bucket, t, o.tableVersion, t.state() == ReplicaState.FEEDING);
+                    if (t.nodeId().equals(nodeId) && isMember(t.address())) {
+                        feedAgain(bucket, t, o.tableVersion);
                     }
                 }
             }, FEED_RETRY_MS, TimeUnit.MILLISECONDS);
@@ -629,7 +634,6 @@ final class ClusterData implements ChangeBus.Replication {
             store.lock.unlock();
         }
         if (first == null) {
-            afterPendingHandover(bucket, target.nodeId(), false, null);
             return -1; // no longer wanted (the copy left, or this node no longer serves the bucket)
         }
         first.join();
@@ -644,7 +648,6 @@ final class ClusterData implements ChangeBus.Replication {
                     chunk.add(entry);
                     if (chunk.size() >= config.migrationChunkEntries) {
                         if (!stillFeeding(bucket, target)) {
-                            afterPendingHandover(bucket, target.nodeId(), false, null);
                             return -1;
                         }
                         stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, chunk)).join();
@@ -792,7 +795,7 @@ final class ClusterData implements ChangeBus.Replication {
                 }
                 continue;
             }
-            long fedUnder = fedUnderTable.getOrDefault(b, -1L);
+            long fedUnder = fedUnderTable.get(b);
             if (!feeding && (o == null ? fedUnder < 0 : !o.holds(b) && fedUnder <= o.tableVersion)) {
                 // A copy this node no longer keeps: the table that dropped it made another copy up to
                 // date first, which the sender (behind by a table) also sends the change to. (A copy
@@ -852,7 +855,7 @@ final class ClusterData implements ChangeBus.Replication {
             try {
                 engine.startFeed(b, chunk.sequence());
                 receiving.put(b, new long[] {chunk.tableVersion(), chunk.sequence()});
-                fedUnderTable.merge(b, chunk.tableVersion(), Math::max);
+                fedUnderTable.accumulateAndGet(b, chunk.tableVersion(), Math::max);
             } finally {
                 store.lock.unlock();
             }
