@@ -59,15 +59,16 @@ final class BucketStore {
         /** A backup in step with its primary: exactly the next sequence is applied, a repeat is skipped, a gap refused. */
         REPLICA,
         /**
-         * A live change to a bucket being fed (migration): live changes arrive in sequence order,
-         * but interleaved with snapshot entries, so each key keeps its highest version, a repeat
-         * is skipped, and a removal leaves a tombstone until the feed ends.
+         * A live change to a bucket being fed: live changes arrive in sequence order, interleaved
+         * with snapshot entries; one above the bucket's sequence replaces what the key holds (the
+         * primary's copy wins over whatever this copy held before the feed), a repeat is skipped.
          */
         FEED,
         /**
-         * An entry of a feed's snapshot: applied only if newer than what the key holds and than any
-         * removal of it seen during the feed; it does not move the bucket's sequence and is not
-         * reported (the node's next persistence snapshot stores it).
+         * An entry of a feed's snapshot: replaces what the key holds unless the feed already brought
+         * the key at this version or a later one (a live change or removal overtook it); it does not
+         * move the bucket's sequence and is not reported (the node's next persistence snapshot
+         * stores it).
          */
         SNAPSHOT
     }
@@ -131,8 +132,14 @@ final class BucketStore {
     private volatile Generation current;
     private volatile boolean closed;
     // Guarded by lock.
-    /** Removals seen while fed, by key: a snapshot entry older than one of them must not come back. */
-    private java.util.HashMap<StoredKey, Long> tombstones;
+    /**
+     * While fed: the version of the feed's latest change of each key it changed (live changes and
+     * removals, and snapshot entries when {@link #sweepAfterFeed}), so a snapshot entry older than a
+     * live change of its key does not overwrite it; null when no feed is under way.
+     */
+    private java.util.HashMap<StoredKey, Long> fedVersions;
+    /** While fed: the store held entries when the feed started; those the feed does not bring go at its end. */
+    private boolean sweepAfterFeed;
     private long sequence;
     private long entries;
     private long entriesWithExpiry;
@@ -470,15 +477,18 @@ final class BucketStore {
                 if (mode == CopyMode.REPLICA && sequence != this.sequence + 1) {
                     return CopyOutcome.GAP;
                 }
-            } else if (valueOrNull != null && tombstones != null) {
-                Long removedAt = tombstones.get(key);
-                if (removedAt != null && removedAt >= sequence) {
+            } else if (fedVersions != null) {
+                Long fed = fedVersions.get(key);
+                if (fed != null && fed >= sequence) {
                     return CopyOutcome.SKIPPED;
                 }
             }
+            // Only recovery (and a snapshot entry outside a feed) keeps a newer stored entry: a
+            // copy takes its primary's changes as they come, whatever versions it held before.
+            boolean newerOnly = mode == CopyMode.RECOVERY || (mode == CopyMode.SNAPSHOT && fedVersions == null);
             for (int attempt = 0; ; attempt++) {
                 try {
-                    if (!applyCopyLocked(key, valueOrNull, sequence, mode != CopyMode.RECOVERY, result)) {
+                    if (!applyCopyLocked(key, valueOrNull, sequence, newerOnly, result)) {
                         if (mode != CopyMode.SNAPSHOT) {
                             this.sequence = sequence;
                         }
@@ -491,11 +501,8 @@ final class BucketStore {
                     }
                 }
             }
-            if (mode == CopyMode.FEED && valueOrNull == null) {
-                if (tombstones == null) {
-                    tombstones = new java.util.HashMap<>();
-                }
-                tombstones.merge(key.copy(), sequence, Math::max);
+            if (fedVersions != null && (mode == CopyMode.FEED || (mode == CopyMode.SNAPSHOT && sweepAfterFeed))) {
+                fedVersions.merge(key.copy(), sequence, Math::max);
             }
             if (mode != CopyMode.SNAPSHOT) {
                 this.sequence = sequence;
@@ -542,17 +549,17 @@ final class BucketStore {
     }
 
     /**
-     * Starts a feed: drops every entry (telling {@code dropped}), takes the sender's
-     * {@code sequence}, and keeps removals as tombstones until {@link #endFeed}. Readers that held
-     * the old store retry on the new one.
+     * Starts a feed: takes the sender's {@code sequence} and keeps what the store holds until
+     * {@link #endFeed}, so a copy fed again (after a failover, or a repair) still holds every entry
+     * it had if its feed never completes. The feed's entries replace what the keys hold.
      */
-    void startFeed(long sequence, DropListener dropped) {
+    void startFeed(long sequence) {
         lock.lock();
         try {
             ensureOpen();
-            dropAllLocked(dropped);
             this.sequence = sequence;
-            tombstones = new java.util.HashMap<>();
+            fedVersions = new java.util.HashMap<>();
+            sweepAfterFeed = entries > 0;
         } finally {
             lock.unlock();
         }
@@ -562,19 +569,63 @@ final class BucketStore {
     boolean isFeeding() {
         lock.lock();
         try {
-            return tombstones != null;
+            return fedVersions != null;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Ends a feed: tombstones are no longer needed once every snapshot entry has arrived. */
-    void endFeed() {
+    /**
+     * Ends a feed. A {@code complete} feed brought every entry of its primary's copy: the entries
+     * this store held before and the feed did not bring are removed (telling {@code dropped}). An
+     * incomplete one (this copy must serve before its feed ended) keeps every entry, and the
+     * sequence is raised to the newest entry's version, so later changes of a key get higher versions.
+     */
+    void endFeed(boolean complete, DropListener dropped) {
         lock.lock();
         try {
-            tombstones = null;
+            if (fedVersions == null || closed) {
+                return;
+            }
+            if (complete && sweepAfterFeed) {
+                sweepNotFedLocked(dropped);
+            } else if (!complete) {
+                long[] newest = {sequence};
+                current.map.forEachEntry(e -> {
+                    Data<StoredValue> d = e.value();
+                    newest[0] = Math.max(newest[0], d.bytes().readLong(d.offset() + ValueLayout.VERSION));
+                });
+                sequence = newest[0];
+            }
+            fedVersions = null;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void sweepNotFedLocked(DropListener dropped) {
+        java.util.List<StoredKey> notFed = new java.util.ArrayList<>();
+        StoredKey key = new StoredKey();
+        current.map.forEachEntry(e -> {
+            if (!fedVersions.containsKey(e.key().getUsing(key))) {
+                notFed.add(key.copy());
+            }
+        });
+        for (StoredKey k : notFed) {
+            try (ExternalMapQueryContext<StoredKey, StoredValue, ?> c = current.map.queryContext(k)) {
+                c.updateLock().lock();
+                MapEntry<StoredKey, StoredValue> e = c.entry();
+                if (e == null) {
+                    continue;
+                }
+                Data<StoredValue> d = e.value();
+                int valueLength = (int) (d.size() - ValueLayout.HEADER_BYTES);
+                long expiresAt = d.bytes().readLong(d.offset() + ValueLayout.EXPIRES_AT);
+                c.writeLock().lock();
+                c.remove(e);
+                count(-1, k.length, valueLength, expiresAt);
+                dropped.dropped(k.mapId, k.length, valueLength);
+            }
         }
     }
 
@@ -584,7 +635,7 @@ final class BucketStore {
         try {
             if (!closed) {
                 dropAllLocked(dropped);
-                tombstones = null;
+                fedVersions = null;
             }
         } finally {
             lock.unlock();

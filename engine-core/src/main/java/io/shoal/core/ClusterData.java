@@ -40,11 +40,12 @@ import java.util.concurrent.TimeUnit;
  * change bus's durability future); otherwise it does not wait. A copy being fed gets live changes
  * only from the moment its feed starts. Feeding: for each copy the table marks {@code FEEDING} (or
  * {@code OUT_OF_DATE}) on a bucket this node serves, a feed task sends, through the same stream,
- * a first empty chunk (the receiver drops what it held and takes the bucket's sequence; sent with
- * the bucket locked, so every later change follows it), then the bucket's entries, one chunk in
- * flight, then a last chunk, and tells the coordinator (FEED_DONE). The receiver keeps, per key,
- * the highest version it saw, with tombstones for removals, so live changes and snapshot entries
- * may interleave in any order. Requests from peers ({@link #handle}) run on the server's I/O
+ * a first empty chunk (the receiver takes the bucket's sequence; sent with the bucket locked, so
+ * every later change follows it), then the bucket's entries, one chunk in flight, then a last
+ * chunk, and tells the coordinator (FEED_DONE). The receiver keeps what it held until the last
+ * chunk, then removes what the feed did not bring: a copy fed again that must serve before its
+ * feed ends (its primary failed) still holds every change it had. Its feed's entries and live
+ * changes replace what the keys hold, a snapshot entry only if no live change of its key overtook it. Requests from peers ({@link #handle}) run on the server's I/O
  * thread; table changes on the cluster thread; feeds on their own threads.
  */
 final class ClusterData implements ChangeBus.Replication {
@@ -217,10 +218,10 @@ final class ClusterData implements ChangeBus.Replication {
             }
             if (now.isPrimary(b) && (before == null || !before.isPrimary(b)) && engine.bucket(b).isFeeding()
                     && !awaitingHandover.containsKey(b)) {
-                LOG.error("node {} serves bucket {} whose feed had not finished: entries it did not receive yet are "
-                        + "missing", selfId, b);
+                LOG.error("node {} serves bucket {} whose feed had not finished: it keeps what it held before the "
+                        + "feed with what the feed brought, and may miss entries the feed had not sent yet", selfId, b);
                 receiving.remove(b);
-                engine.bucket(b).endFeed();
+                engine.endFeed(b, false);
             }
             if (!now.isPrimary(b)) {
                 continue;
@@ -231,7 +232,7 @@ final class ClusterData implements ChangeBus.Replication {
                     continue;
                 }
                 if (!membership.isPaused() && feeds.putIfAbsent(feed, Feed.SCHEDULED) == null) {
-                    startFeed(b, target, table.version(), target.state() == ReplicaState.FEEDING);
+                    startFeed(b, target, table.version(), target.state() == ReplicaState.FEEDING, null);
                 }
             }
         }
@@ -265,7 +266,7 @@ final class ClusterData implements ChangeBus.Replication {
         feeds.clear();
         for (int b = 0; b < now.bucketCount(); b++) {
             if (!now.holds(b)) {
-                dropCopy(b, now.tableVersion); // a copy it is given again is dropped when its feed starts
+                dropCopy(b, now.tableVersion); // a copy it is given again is replaced by its feed
             }
         }
     }
@@ -357,16 +358,22 @@ final class ClusterData implements ChangeBus.Replication {
     }
 
     /**
-     * First half of taking {@code b} over from a live {@code previous} primary, before the table's
-     * roles are published: with its hand-over already here, the bucket serves from its sequence;
-     * otherwise it serves nothing until the hand-over comes, and takes every change meanwhile.
+     * First half of taking {@code b} over from {@code previous}, before the table's roles are
+     * published. From a live primary: with its hand-over already here, the bucket serves from its
+     * sequence; otherwise it serves nothing until the hand-over comes, and takes every change
+     * meanwhile. From a failed one: it serves nothing until {@link #takeOver} queued the other
+     * copies' feeds.
      */
     private void prepareTakeOver(int b, String previous, Ownership now, Set<String> continuing) {
         pendingHandovers.remove(b); // primary again before its hand-over went out: nothing to hand over
-        if (previous == null || previous.equals(selfId) || !continuing.contains(previous)) {
+        if (previous == null || previous.equals(selfId)) {
             return;
         }
         BucketStore store = engine.bucket(b);
+        if (!continuing.contains(previous)) {
+            store.serving(false); // until takeOver has queued the other copies' feeds
+            return;
+        }
         synchronized (awaitingHandover) {
             long[] handedOver = earlyHandovers.remove(b);
             // The marker names the table at which the old primary let go; this node may act on a
@@ -402,16 +409,24 @@ final class ClusterData implements ChangeBus.Replication {
         }
         pendingHandovers.remove(b);
         earlyHandovers.remove(b);
-        store.serving(true);
-        LOG.debug("node {} serves bucket {} at once (previous primary {}), sequence {}", selfId, b, previous,
-                store.sequence());
-        if (previous != null && !previous.equals(selfId)) {
-            for (Ownership.Target t : now.targets(b)) {
-                if (t.state() == ReplicaState.UP_TO_DATE) {
-                    feedAgain(b, t, now.tableVersion);
+        store.lock.lock();
+        try {
+            if (previous != null && !previous.equals(selfId)) {
+                // Each feed's first chunk goes before this node's first change: a copy ahead of this
+                // one (it got changes of the failed primary this one never got) would otherwise skip
+                // this node's changes under the same sequence numbers as ones it already has.
+                for (Ownership.Target t : now.targets(b)) {
+                    if (t.state() == ReplicaState.UP_TO_DATE) {
+                        feedAgain(b, t, now.tableVersion, true);
+                    }
                 }
             }
+            store.serving(true);
+        } finally {
+            store.lock.unlock();
         }
+        LOG.debug("node {} serves bucket {} at once (previous primary {}), sequence {}", selfId, b, previous,
+                store.sequence());
     }
 
     /**
@@ -529,12 +544,17 @@ final class ClusterData implements ChangeBus.Replication {
                 .thenApply(ignored -> fed.stream().allMatch(CompletableFuture::join));
     }
 
+    private CompletableFuture<Boolean> feedAgain(int b, Ownership.Target target, long tableVersion) {
+        return feedAgain(b, target, tableVersion, false);
+    }
+
     /**
      * Feeds {@code b} to a copy again (its table state does not change), unless a feed to it is
      * already on its way (it covers the gap); the future completes when that feed ends, with whether
-     * it completed.
+     * it completed. With {@code beginNow} (the caller holds the bucket lock), the first chunk of a
+     * feed started here is queued before this returns.
      */
-    private CompletableFuture<Boolean> feedAgain(int b, Ownership.Target target, long tableVersion) {
+    private CompletableFuture<Boolean> feedAgain(int b, Ownership.Target target, long tableVersion, boolean beginNow) {
         String key = feedKey(b, target.nodeId());
         for (int attempt = 0; attempt < 3; attempt++) {
             Feed current = feeds.get(key);
@@ -548,7 +568,8 @@ final class ClusterData implements ChangeBus.Replication {
             boolean claimed = current == null ? feeds.putIfAbsent(key, Feed.SCHEDULED) == null
                     : feeds.replace(key, current, Feed.SCHEDULED);
             if (claimed) {
-                return startFeed(b, target, tableVersion, target.state() == ReplicaState.FEEDING);
+                return startFeed(b, target, tableVersion, target.state() == ReplicaState.FEEDING,
+                        beginNow ? beginFeed(b, target, tableVersion) : null);
             }
         }
         return CompletableFuture.completedFuture(false);
@@ -559,7 +580,7 @@ final class ClusterData implements ChangeBus.Replication {
 
     /** Starts a feed this caller claimed (SCHEDULED); the future completes when it ends, with whether it completed. */
     private CompletableFuture<Boolean> startFeed(int bucket, Ownership.Target target, long tableVersion,
-                                                 boolean reportDone) {
+                                                 boolean reportDone, FeedStart begun) {
         String key = feedKey(bucket, target.nodeId());
         CompletableFuture<Boolean> ended = new CompletableFuture<>();
         feedEnds.put(key, ended);
@@ -567,7 +588,7 @@ final class ClusterData implements ChangeBus.Replication {
             feeders.execute(() -> {
                 boolean completed = false;
                 try {
-                    long sequence = feed(bucket, target, tableVersion);
+                    long sequence = feed(bucket, target, tableVersion, begun);
                     completed = sequence >= 0;
                     if (completed && reportDone) {
                         reportFeedDone(bucket, target, tableVersion, sequence);
@@ -616,26 +637,43 @@ final class ClusterData implements ChangeBus.Replication {
         }
     }
 
-    /** Sends the bucket to {@code target}; returns the bucket's sequence at the start, or -1 if it stopped. */
-    private long feed(int bucket, Ownership.Target target, long tableVersion) {
+    /** A feed whose first chunk is queued: {@code sequence} is the bucket's at that chunk. */
+    private record FeedStart(long sequence, CompletableFuture<Void> firstChunk) {
+    }
+
+    /**
+     * Queues the first chunk of a claimed (SCHEDULED) feed, with the bucket locked by the caller or
+     * here: every later change of the bucket follows it. Null if the feed is no longer wanted.
+     */
+    private FeedStart beginFeed(int bucket, Ownership.Target target, long tableVersion) {
         BucketStore store = engine.bucket(bucket);
-        PeerStream stream = stream(target.address());
-        long sequence;
-        CompletableFuture<Void> first;
-        String key = feedKey(bucket, target.nodeId());
         store.lock.lock();
         try {
-            // Locked: no change of the bucket falls between the first chunk and the live changes.
-            boolean wanted = feeds.replace(key, Feed.SCHEDULED, Feed.STREAMING);
-            sequence = wanted ? store.sequence() : -1;
-            first = wanted ? stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, List.of()))
-                    : null;
+            if (!feeds.replace(feedKey(bucket, target.nodeId()), Feed.SCHEDULED, Feed.STREAMING)) {
+                return null;
+            }
+            long sequence = store.sequence();
+            return new FeedStart(sequence, stream(target.address())
+                    .offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, List.of())));
         } finally {
             store.lock.unlock();
         }
-        if (first == null) {
+    }
+
+    /**
+     * Sends the bucket to {@code target}, from {@code begun} if its first chunk is queued already;
+     * returns the bucket's sequence at the start, or -1 if it stopped.
+     */
+    private long feed(int bucket, Ownership.Target target, long tableVersion, FeedStart begun) {
+        BucketStore store = engine.bucket(bucket);
+        PeerStream stream = stream(target.address());
+        String key = feedKey(bucket, target.nodeId());
+        FeedStart start = begun != null ? begun : beginFeed(bucket, target, tableVersion);
+        if (start == null) {
             return -1; // no longer wanted (the copy left, or this node no longer serves the bucket)
         }
+        long sequence = start.sequence();
+        CompletableFuture<Void> first = start.firstChunk();
         first.join();
         long started = System.nanoTime();
         int sent = 0;
@@ -867,7 +905,7 @@ final class ClusterData implements ChangeBus.Replication {
                     ChangeType.UPDATED, BucketStore.CopyMode.SNAPSHOT);
         }
         if (chunk.last()) {
-            engine.bucket(b).endFeed();
+            engine.endFeed(b, true);
             receiving.remove(b);
         }
         return new Reply.MigrateChunk(chunk.entries().size());

@@ -265,9 +265,14 @@ final class LocalEngine implements Lifecycle.Component {
         return outcome;
     }
 
-    /** Starts a feed of {@code bucket} from its primary: what it held is dropped (see {@link BucketStore#startFeed}). */
+    /** Starts a feed of {@code bucket} from its primary; what it held stays until the feed ends (see {@link BucketStore#startFeed}). */
     void startFeed(int bucket, long sequence) {
-        buckets[bucket].startFeed(sequence, this::forgetDropped);
+        buckets[bucket].startFeed(sequence);
+    }
+
+    /** Ends the feed of {@code bucket}; see {@link BucketStore#endFeed}. */
+    void endFeed(int bucket, boolean complete) {
+        buckets[bucket].endFeed(complete, this::forgetDropped);
     }
 
     /** Drops every entry of {@code bucket}: this node no longer holds a copy. */
