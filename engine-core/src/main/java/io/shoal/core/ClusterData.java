@@ -44,9 +44,10 @@ import java.util.concurrent.TimeUnit;
  * every later change follows it), then the bucket's entries, one chunk in flight, then a last
  * chunk, and tells the coordinator (FEED_DONE). The receiver keeps what it held until the last
  * chunk, then removes what the feed did not bring: a copy fed again that must serve before its
- * feed ends (its primary failed) still holds every change it had. Its feed's entries and live
- * changes replace what the keys hold, a snapshot entry only if no live change of its key overtook it. Requests from peers ({@link #handle}) run on the server's I/O
- * thread; table changes on the cluster thread; feeds on their own threads.
+ * feed ends (its primary failed) still holds every change it had. The feed's entries and live
+ * changes replace what the keys hold, a snapshot entry only if no live change of its key overtook
+ * it. Requests from peers ({@link #handle}) run on the server's I/O thread; table changes on the
+ * cluster thread; feeds on their own threads.
  */
 final class ClusterData implements ChangeBus.Replication {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterData.class);
@@ -203,6 +204,13 @@ final class ClusterData implements ChangeBus.Replication {
         });
         for (int b = 0; b < now.bucketCount(); b++) {
             boolean wasPrimary = before != null && before.isPrimary(b);
+            if (now.isPrimary(b) && !wasPrimary && engine.bucket(b).isFeeding()
+                    && !awaitingHandover.containsKey(b)) {
+                LOG.error("node {} serves bucket {} whose feed had not finished: it keeps what it held before the "
+                        + "feed with what the feed brought, and may miss entries the feed had not sent yet", selfId, b);
+                receiving.remove(b);
+                engine.endFeed(b, false);
+            }
             if (wasPrimary && !now.isPrimary(b)) {
                 handOver(b, now, members);
             } else if (!wasPrimary && now.isPrimary(b)) {
@@ -215,13 +223,6 @@ final class ClusterData implements ChangeBus.Replication {
                 dropCopy(b, now.tableVersion);
             } else if (before == null && !now.holds(b) && engine.bucket(b).entriesApprox() > 0) {
                 dropCopy(b, now.tableVersion); // recovered from disk, but the cluster keeps this bucket elsewhere
-            }
-            if (now.isPrimary(b) && (before == null || !before.isPrimary(b)) && engine.bucket(b).isFeeding()
-                    && !awaitingHandover.containsKey(b)) {
-                LOG.error("node {} serves bucket {} whose feed had not finished: it keeps what it held before the "
-                        + "feed with what the feed brought, and may miss entries the feed had not sent yet", selfId, b);
-                receiving.remove(b);
-                engine.endFeed(b, false);
             }
             if (!now.isPrimary(b)) {
                 continue;

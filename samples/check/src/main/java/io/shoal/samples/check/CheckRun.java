@@ -147,8 +147,9 @@ final class CheckRun {
                 options.faultIntervalMin(), options.faultIntervalMax(), random.split(), clock, err, health,
                 options.healTimeout());
         if (injector.usable().isEmpty() && !options.faults().contains(FaultKind.NONE)) {
-            err.println("shoal check: no faults will be applied: with --backups 0 the nodes promise to survive no "
-                    + "node down, and 'extra', the only fault left, was not asked for");
+            err.println("shoal check: no faults will be applied: with --backups " + options.backups() + " the nodes "
+                    + "promise to survive " + options.backups() + " node(s) down at once, which rules out those asked "
+                    + "for (kill_two takes 2, the others but 'extra' 1)");
         }
         Thread faultThread = new Thread(() -> {
             injector.run();

@@ -41,6 +41,9 @@ final class FaultInjector implements Runnable {
 
     private static final Duration KILL_DOWN_MIN = Duration.ofSeconds(1);
     private static final Duration KILL_DOWN_MAX = Duration.ofSeconds(3);
+    /** Between the two kills of KILL_TWO: around the nodes' failure timeout (3 s), when the failover's feeds run. */
+    private static final Duration SECOND_KILL_MIN = Duration.ofSeconds(2);
+    private static final Duration SECOND_KILL_MAX = Duration.ofSeconds(5);
     private static final Duration PAUSE_MIN = Duration.ofSeconds(2);
     private static final Duration PAUSE_MAX = Duration.ofSeconds(5);
 
@@ -118,11 +121,19 @@ final class FaultInjector implements Runnable {
     List<FaultKind> usable() {
         List<FaultKind> usable = new ArrayList<>();
         for (FaultKind kind : FaultKind.values()) {
-            if (enabled.contains(kind) && kind != FaultKind.NONE && (kind == FaultKind.EXTRA || maxNodesAway >= 1)) {
+            if (enabled.contains(kind) && kind != FaultKind.NONE && maxNodesAway >= nodesAway(kind)) {
                 usable.add(kind);
             }
         }
         return usable;
+    }
+
+    private static int nodesAway(FaultKind kind) {
+        return switch (kind) {
+            case EXTRA, NONE -> 0;
+            case KILL_TWO -> 2;
+            default -> 1;
+        };
     }
 
     @Override
@@ -215,10 +226,10 @@ final class FaultInjector implements Runnable {
                 away++;
             }
         }
-        if (kind != FaultKind.EXTRA && (up.isEmpty() || away + 1 > maxNodesAway)) {
+        if (up.size() < nodesAway(kind) || away + nodesAway(kind) > maxNodesAway) {
             return null; // cannot happen while faults run one at a time; never exceed what the nodes promise to survive
         }
-        NodeProcess target = kind == FaultKind.EXTRA ? cluster.extraNode() : up.get(random.nextInt(up.size()));
+        NodeProcess target = kind == FaultKind.EXTRA ? cluster.extraNode() : up.remove(random.nextInt(up.size()));
         String what;
         try {
             switch (kind) {
@@ -229,6 +240,23 @@ final class FaultInjector implements Runnable {
                     cluster.kill(target);
                     waitOrStop(downNanos);
                     cluster.start(target);
+                }
+                case KILL_TWO -> {
+                    NodeProcess second = up.get(random.nextInt(up.size()));
+                    long gapNanos = between(SECOND_KILL_MIN, SECOND_KILL_MAX);
+                    long downNanos = between(KILL_DOWN_MIN, KILL_DOWN_MAX);
+                    what = "SIGKILL " + target + ", " + seconds(gapNanos) + " later SIGKILL " + second
+                            + ", restart both after " + seconds(downNanos);
+                    announce(number, what, target);
+                    cluster.kill(target);
+                    if (!waitOrStop(gapNanos)) {
+                        cluster.kill(second);
+                        waitOrStop(downNanos);
+                    }
+                    cluster.start(target);
+                    if (second.state != NodeProcess.State.UP) {
+                        cluster.start(second);
+                    }
                 }
                 case RESTART -> {
                     what = "SIGTERM " + target + " (clean stop), then start it";

@@ -4,6 +4,11 @@ package io.shoal.samples.check;
 enum FaultKind {
     /** SIGKILL a node, restart it 1 to 3 s later. */
     KILL,
+    /**
+     * SIGKILL a node, then another 2 to 5 s later (while the cluster fails the first one over and
+     * feeds copies again), restart both 1 to 3 s after; only with {@code backups >= 2}.
+     */
+    KILL_TWO,
     /** SIGTERM a node (a clean stop), wait for its exit, start it again. */
     RESTART,
     /** SIGSTOP a node for 2 to 5 s, then SIGCONT. */

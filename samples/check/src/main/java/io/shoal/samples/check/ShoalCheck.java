@@ -67,12 +67,13 @@ public final class ShoalCheck implements Callable<Integer> {
 
     @Option(names = "--backups", paramLabel = "B", defaultValue = "1",
             description = "backups.count of the nodes (backups.sync = true); at most B nodes are down or paused at "
-                    + "once (one at a time here; none with 0). Default: ${DEFAULT-VALUE}.")
+                    + "once (one at a time, two with kill_two; none with 0). Default: ${DEFAULT-VALUE}.")
     int backups;
 
-    @Option(names = "--faults", paramLabel = "KIND", split = ",", defaultValue = "kill,restart,pause,extra",
-            description = "Faults to choose from: kill (SIGKILL, restart 1-3 s later), restart (SIGTERM, start "
-                    + "again), pause (SIGSTOP 2-5 s, SIGCONT), extra (start node N+1, or stop it), none. "
+    @Option(names = "--faults", paramLabel = "KIND", split = ",", defaultValue = "kill,kill_two,restart,pause,extra",
+            description = "Faults to choose from: kill (SIGKILL, restart 1-3 s later), kill_two (SIGKILL a node, "
+                    + "another 2-5 s later, restart both 1-3 s after; needs --backups 2 or more), restart (SIGTERM, "
+                    + "start again), pause (SIGSTOP 2-5 s, SIGCONT), extra (start node N+1, or stop it), none. "
                     + "Default: ${DEFAULT-VALUE}.")
     List<FaultKind> faults;
 
