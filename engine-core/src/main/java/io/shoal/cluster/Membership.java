@@ -219,12 +219,14 @@ public final class Membership implements AutoCloseable {
     }
 
     /**
-     * Joins the cluster through {@code cluster.seeds}, or founds one when there are none. Blocks
-     * the calling thread until the node is a member.
+     * Joins the cluster through {@code cluster.seeds}, or founds one when there are none, or when
+     * no seed answered as a member of a cluster within {@code cluster.joinTimeoutMs}. Blocks the
+     * calling thread until the node is a member.
      *
      * @param selfAddress the address other members and clients reach this node at
      * @throws ClusterJoinException if {@code cluster.requireSeed} is set and no seed accepted
-     *     this node within one round (every seed tried once), naming every seed and why
+     *     this node within one round (every seed tried once), naming every seed and why; or if
+     *     seeds answered as members of a cluster that did not accept it within the join timeout
      */
     public void join(String selfAddress) {
         self = new ClusterWire.Member(config.nodeId, selfAddress, config.zone, System.currentTimeMillis());
@@ -234,8 +236,9 @@ public final class Membership implements AutoCloseable {
         } else {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeoutMs);
             List<String> failures = new ArrayList<>();
+            Set<String> seedsInACluster = new java.util.TreeSet<>();
             while (true) {
-                Reply.Join accepted = joinRound(seeds, deadline, failures);
+                Reply.Join accepted = joinRound(seeds, deadline, failures, seedsInACluster);
                 if (accepted != null) {
                     onThread(() -> adopt(accepted.view(), accepted.table(), "joined through a seed"));
                     break;
@@ -244,6 +247,13 @@ public final class Membership implements AutoCloseable {
                     throw new ClusterJoinException("node " + config.nodeId + " could not join: no seed accepted it ("
                             + String.join("; ", failures) + "); cluster.requireSeed is set");
                 }
+                if (System.nanoTime() - deadline >= 0 && !seedsInACluster.isEmpty()) {
+                    // A cluster is there (it may still take this node's previous process for a live
+                    // member): a cluster of its own would split it in two.
+                    throw new ClusterJoinException("node " + config.nodeId + " could not join: seeds "
+                            + seedsInACluster + " are members of a cluster that did not accept it within "
+                            + "cluster.joinTimeoutMs " + config.joinTimeoutMs + " (" + String.join("; ", failures) + ")");
+                }
                 if (System.nanoTime() - deadline >= 0) {
                     LOG.warn("node {}: no seed accepted it within cluster.joinTimeoutMs {} ({}); it starts a cluster "
                             + "of its own", config.nodeId, config.joinTimeoutMs, String.join("; ", failures));
@@ -251,6 +261,7 @@ public final class Membership implements AutoCloseable {
                     break;
                 }
                 failures.clear();
+                seedsInACluster.clear();
                 sleepQuietly(Math.min(config.heartbeatIntervalMs, 200));
             }
         }
@@ -258,21 +269,26 @@ public final class Membership implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** Tries every seed once (following the coordinator's address when a seed points to it); null if none accepted. */
-    private Reply.Join joinRound(List<String> seeds, long deadline, List<String> failures) {
+    /**
+     * Tries every seed once (following the coordinator's address when a seed points to it); null if
+     * none accepted. Seeds that answered as members of a cluster are added to {@code seedsInACluster}.
+     */
+    private Reply.Join joinRound(List<String> seeds, long deadline, List<String> failures, Set<String> seedsInACluster) {
         for (String seed : seeds) {
             String address = seed;
             for (int redirect = 0; redirect <= MAX_REDIRECTS; redirect++) {
                 Message answer;
                 try {
-                    long remainingNanos = Math.max(1, deadline - System.nanoTime());
+                    // A seed silent for the failure timeout is skipped for this round, not waited for till the deadline.
+                    long remainingNanos = Math.max(1, Math.min(deadline - System.nanoTime(),
+                            TimeUnit.MILLISECONDS.toNanos(config.failureTimeoutMs)));
                     answer = peers.send(address, new Request.Join(self.nodeId(), self.address(), self.zone(),
                             self.incarnation())).get(remainingNanos, TimeUnit.NANOSECONDS);
                 } catch (ExecutionException e) {
                     failures.add(address + ": " + e.getCause().getMessage());
                     break;
                 } catch (TimeoutException e) {
-                    failures.add(address + ": no answer within cluster.joinTimeoutMs");
+                    failures.add(address + ": no answer within cluster.failureTimeoutMs");
                     break;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -281,10 +297,15 @@ public final class Membership implements AutoCloseable {
                 if (answer instanceof Reply.Join join && join.accepted()) {
                     return join;
                 }
-                if (answer instanceof Reply.Join join && !join.coordinatorAddress().isEmpty()
-                        && !join.coordinatorAddress().equals(self.address())) {
-                    address = join.coordinatorAddress();
-                    continue;
+                if (answer instanceof Reply.Join join && !join.coordinatorAddress().isEmpty()) {
+                    seedsInACluster.add(address);
+                    if (!join.coordinatorAddress().equals(self.address())) {
+                        address = join.coordinatorAddress();
+                        continue;
+                    }
+                    failures.add(address + ": it takes this node's previous process for its coordinator, until "
+                            + "cluster.failureTimeoutMs tells it otherwise");
+                    break;
                 }
                 failures.add(address + ": " + (answer instanceof ErrorReply error ? error.code() + " " + error.message()
                         : "not a member of a cluster yet"));
@@ -763,7 +784,7 @@ public final class Membership implements AutoCloseable {
                         return; // silence is what failure detection counts
                     }
                     if (answer instanceof Reply.Heartbeat reply) {
-                        if (member(to.nodeId()) != null) {
+                        if (member(to.nodeId()) != null && isSameMember(to, reply, viewVersion)) {
                             lastHeardNanos.put(to.nodeId(), System.nanoTime());
                             // A member whose table is older than its coordinator's does not serve by it.
                             if (isCoordinator() || to.nodeId().equals(coordinator().nodeId())
@@ -783,6 +804,20 @@ public final class Membership implements AutoCloseable {
                         rejoin();
                     }
                 }, thread);
+    }
+
+    /**
+     * Whether a heartbeat reply comes from the member this node knows as {@code to}, not from a new
+     * process at its address: one that is no member of any view yet (version 0; it restarted and is
+     * joining), or, from this node's coordinator, one with an older view than this node's (it
+     * founded a cluster of its own since). Such a reply is no sign of life of the member: this node
+     * goes on counting its silence.
+     */
+    private boolean isSameMember(ClusterWire.Member to, Reply.Heartbeat reply, long sentViewVersion) {
+        if (reply.viewVersion() == 0) {
+            return false;
+        }
+        return isCoordinator() || !to.nodeId().equals(coordinator().nodeId()) || reply.viewVersion() >= sentViewVersion;
     }
 
     /** Sends a member that is behind what it missed, in full. Coordinator only. */
@@ -886,14 +921,21 @@ public final class Membership implements AutoCloseable {
         // Joining blocks on replies, which arrive on this thread: join from another one.
         CompletableFuture.runAsync(() -> {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeoutMs);
-            while (!closed && System.nanoTime() - deadline < 0) {
+            Set<String> inACluster = new java.util.TreeSet<>();
+            // Past the deadline it goes on asking while members of a cluster answer: one of its own would split it.
+            for (int round = 0; !closed && (System.nanoTime() - deadline < 0 || !inACluster.isEmpty()); round++) {
                 List<String> failures = new ArrayList<>();
-                Reply.Join accepted = joinRound(candidates, deadline, failures);
+                inACluster.clear(); // what the last round found: a cluster that is gone lets it found one
+                long roundDeadline = Math.max(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
+                        config.failureTimeoutMs));
+                Reply.Join accepted = joinRound(candidates, roundDeadline, failures, inACluster);
                 if (accepted != null) {
                     onThread(() -> adopt(accepted.view(), accepted.table(), "joined again"));
                     return;
                 }
-                LOG.warn("node {} could not join again: {}", config.nodeId, failures);
+                if (round % 20 == 0) {
+                    LOG.warn("node {} could not join again: {}", config.nodeId, failures);
+                }
                 sleepQuietly(config.heartbeatIntervalMs);
             }
             if (!closed) {

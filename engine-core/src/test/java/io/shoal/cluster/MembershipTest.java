@@ -58,6 +58,10 @@ class MembershipTest {
     }
 
     private ShoalNode node(String nodeId, String... seeds) {
+        return node(nodeId, Map.of(), seeds);
+    }
+
+    private ShoalNode node(String nodeId, Map<String, Object> overrides, String... seeds) {
         ShoalConfig.Builder config = ShoalConfig.builder()
                 .bucketCount(16)
                 .set("memory.maxBytes", "64m")
@@ -66,6 +70,7 @@ class MembershipTest {
                 .set("transport-tcp.ioThreads", 1)
                 .set("server.port", 0);
         clusterSettings(nodeId, seeds).forEach(config::set);
+        overrides.forEach(config::set);
         ShoalNode node = Shoal.start(config.build());
         started.add(node);
         return node;
@@ -183,6 +188,34 @@ class MembershipTest {
         awaitAgreement(List.of("b", "c"), b, c);
         ShoalNode d = node("d", address(c));
         awaitAgreement(List.of("b", "c", "d"), b, c, d);
+    }
+
+    /**
+     * The coordinator comes back at its address before the others noticed it was gone: its new
+     * process, not a member yet, must neither pass for the coordinator they knew nor, failing to
+     * join, found a cluster of its own that the others then join, dropping what they hold.
+     */
+    @Test
+    void aCoordinatorRestartedWithinTheFailureTimeoutJoinsTheClusterItLeft() throws Exception {
+        // A failure timeout longer than a process restart, as on a loaded machine.
+        Map<String, Object> slowToSuspect = Map.of("cluster.failureTimeoutMs", 6_000, "cluster.joinTimeoutMs", 10_000,
+                "cluster.leaveTimeoutMs", 2_000);
+        Map<String, Object> first = new HashMap<>(clusterSettings("a"));
+        first.putAll(slowToSuspect);
+        NodeProcess a = NodeProcess.start(0, first);
+        started.add(a);
+        ShoalNode b = node("b", slowToSuspect, a.address());
+        ShoalNode c = node("c", slowToSuspect, a.address());
+        awaitAgreement(List.of("a", "b", "c"), b, c);
+        long viewBefore = view(b).version();
+        int port = a.port();
+        a.kill();
+        Map<String, Object> restarted = new HashMap<>(clusterSettings("a", address(b), address(c)));
+        restarted.putAll(slowToSuspect);
+        NodeProcess again = NodeProcess.start(port, restarted);
+        started.add(again);
+        awaitAgreement(List.of("b", "c", "a"), b, c);
+        assertTrue(view(b).version() > viewBefore, "b kept its cluster: view " + view(b).version());
     }
 
     @Test
