@@ -144,6 +144,13 @@ final class BucketStore {
     private long entries;
     private long entriesWithExpiry;
     private long storedBytes;
+    /**
+     * Entries and their key + value bytes by map id (parallel arrays; a node has few maps), kept
+     * with {@link #entries} so that {@link #dropAll} tells what it drops without visiting each entry.
+     */
+    private long[] mapIds = new long[0];
+    private long[] mapEntries = new long[0];
+    private long[] mapBytes = new long[0];
     private long resizes;
 
     BucketStore(String nodeId, int index, StoreSizing sizing, ChangeSink sink, int initialFrequency) {
@@ -378,9 +385,9 @@ final class BucketStore {
             if (e != null) {
                 result.oldFootprint = Footprint.of(key.length, oldValueLength);
                 result.oldExpiresAtMs = oldExpiresAt;
-                count(-1, key.length, oldValueLength, oldExpiresAt);
+                count(-1, key, oldValueLength, oldExpiresAt);
             }
-            count(1, key.length, value.length, value.expiresAtMs);
+            count(1, key, value.length, value.expiresAtMs);
             sink.applied(map, this, live ? ChangeType.UPDATED : ChangeType.CREATED, seq, key, value, nowMs);
         }
     }
@@ -433,7 +440,7 @@ final class BucketStore {
                 c.writeLock().lock();
                 c.remove(e);
                 long seq = ++sequence;
-                count(-1, key.length, valueLength, expiresAt);
+                count(-1, key, valueLength, expiresAt);
                 result.applied = reported == type;
                 result.existed = !expired;
                 result.version = seq;
@@ -543,9 +550,9 @@ final class BucketStore {
         }
     }
 
-    /** Receives each entry a bucket drops, for memory and size accounting. */
+    /** Receives, per map, what a bucket drops ({@code entries}, their key + value bytes), for memory and size accounting. */
     interface DropListener {
-        void dropped(long mapId, int keyLength, int valueLength);
+        void dropped(long mapId, long entries, long keyAndValueBytes);
     }
 
     /**
@@ -623,8 +630,8 @@ final class BucketStore {
                 long expiresAt = d.bytes().readLong(d.offset() + ValueLayout.EXPIRES_AT);
                 c.writeLock().lock();
                 c.remove(e);
-                count(-1, k.length, valueLength, expiresAt);
-                dropped.dropped(k.mapId, k.length, valueLength);
+                count(-1, k, valueLength, expiresAt);
+                dropped.dropped(k.mapId, 1, (long) k.length + valueLength);
             }
         }
     }
@@ -647,15 +654,19 @@ final class BucketStore {
             return; // nothing to drop: keep the empty store rather than build another
         }
         Generation old = current;
-        StoredKey key = new StoredKey();
-        old.map.forEachEntry(e -> {
-            e.key().getUsing(key);
-            dropped.dropped(key.mapId, key.length, (int) (e.value().size() - ValueLayout.HEADER_BYTES));
-        });
+        // The per-map counts (see count) hold what visiting every entry would find.
+        for (int i = 0; i < mapIds.length; i++) {
+            if (mapEntries[i] != 0) {
+                dropped.dropped(mapIds[i], mapEntries[i], mapBytes[i]);
+            }
+        }
         current = newGeneration(sizing.entriesPerBucket(), 0);
         entries = 0;
         entriesWithExpiry = 0;
         storedBytes = 0;
+        mapIds = new long[0];
+        mapEntries = new long[0];
+        mapBytes = new long[0];
         DROPPED_STORE_CLOSER.execute(old.map::close);
     }
 
@@ -693,10 +704,10 @@ final class BucketStore {
                 } else {
                     c.insert(c.absentEntry(), data);
                 }
-                count(1, key.length, value.length, value.expiresAtMs);
+                count(1, key, value.length, value.expiresAtMs);
             }
             if (e != null) {
-                count(-1, key.length, oldValueLength, oldExpiresAt);
+                count(-1, key, oldValueLength, oldExpiresAt);
                 result.oldFootprint = Footprint.of(key.length, oldValueLength);
                 result.existed = true;
             }
@@ -706,12 +717,25 @@ final class BucketStore {
     }
 
     /** Adds ({@code sign = 1}) or takes away ({@code -1}) one entry from the bucket's counts. */
-    private void count(int sign, int keyLength, int valueLength, long expiresAtMs) {
+    private void count(int sign, StoredKey key, int valueLength, long expiresAtMs) {
+        long bytes = sign * ((long) key.length + valueLength);
         entries += sign;
-        storedBytes += sign * ((long) keyLength + valueLength);
+        storedBytes += bytes;
         if (expiresAtMs != 0) {
             entriesWithExpiry += sign;
         }
+        int i = 0;
+        while (i < mapIds.length && mapIds[i] != key.mapId) {
+            i++;
+        }
+        if (i == mapIds.length) {
+            mapIds = java.util.Arrays.copyOf(mapIds, i + 1);
+            mapEntries = java.util.Arrays.copyOf(mapEntries, i + 1);
+            mapBytes = java.util.Arrays.copyOf(mapBytes, i + 1);
+            mapIds[i] = key.mapId;
+        }
+        mapEntries[i] += sign;
+        mapBytes[i] += bytes;
     }
 
     /** Raises the bucket's sequence to at least {@code sequence} (recovery from a snapshot). */

@@ -41,8 +41,8 @@ import java.util.concurrent.TimeUnit;
  * only from the moment its feed starts. Feeding: for each copy the table marks {@code FEEDING} (or
  * {@code OUT_OF_DATE}) on a bucket this node serves, a feed task sends, through the same stream,
  * a first empty chunk (the receiver takes the bucket's sequence; sent with the bucket locked, so
- * every later change follows it), then the bucket's entries, one chunk in flight, then a last
- * chunk, and tells the coordinator (FEED_DONE). The receiver keeps what it held until the last
+ * every later change follows it), then the bucket's entries, two chunks in flight, then a
+ * last chunk, and tells the coordinator (FEED_DONE). The receiver keeps what it held until the last
  * chunk, then removes what the feed did not bring: a copy fed again that must serve before its
  * feed ends (its primary failed) still holds every change it had. The feed's entries and live
  * changes replace what the keys hold, a snapshot entry only if no live change of its key overtook
@@ -53,6 +53,8 @@ final class ClusterData implements ChangeBus.Replication {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterData.class);
     private static final long FEED_RETRY_MS = 500;
     private static final int FEED_DONE_ATTEMPTS = 40;
+    /** Chunks of one feed queued or in flight at once: the next one is read while they travel. */
+    private static final int FEED_WINDOW_CHUNKS = 2;
     /** A copy compared right after its feed is compared again this often while its bucket changes. */
     private static final long DIGEST_RETRY_MS = 200;
     private static final int DIGEST_ATTEMPTS_AFTER_FEED = 5;
@@ -674,8 +676,9 @@ final class ClusterData implements ChangeBus.Replication {
             return -1; // no longer wanted (the copy left, or this node no longer serves the bucket)
         }
         long sequence = start.sequence();
-        CompletableFuture<Void> first = start.firstChunk();
-        first.join();
+        // The first chunk travels while the entries are read; see sendChunk for the window.
+        java.util.ArrayDeque<CompletableFuture<Void>> inFlight = new java.util.ArrayDeque<>();
+        inFlight.add(start.firstChunk());
         long started = System.nanoTime();
         int sent = 0;
         while (true) {
@@ -689,7 +692,7 @@ final class ClusterData implements ChangeBus.Replication {
                         if (!stillFeeding(bucket, target)) {
                             return -1;
                         }
-                        stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, chunk)).join();
+                        sendChunk(stream, new Request.MigrateChunk(bucket, tableVersion, sequence, false, chunk), inFlight);
                         sent += chunk.size();
                         chunk = new ArrayList<>();
                     }
@@ -700,12 +703,17 @@ final class ClusterData implements ChangeBus.Replication {
                 }
             }
             if (complete) {
+                // The last chunk only once every earlier one was taken: it must never follow a refused chunk
+                // (an empty last chunk that finds no feed is a hand-over marker).
+                for (CompletableFuture<Void> earlier : inFlight) {
+                    earlier.join();
+                }
                 stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, true, chunk)).join();
                 sent += chunk.size();
                 break;
             }
             if (!chunk.isEmpty()) {
-                stream.offer(new Request.MigrateChunk(bucket, tableVersion, sequence, false, chunk)).join();
+                sendChunk(stream, new Request.MigrateChunk(bucket, tableVersion, sequence, false, chunk), inFlight);
                 sent += chunk.size();
             }
         }
@@ -715,6 +723,19 @@ final class ClusterData implements ChangeBus.Replication {
         afterPendingHandover(bucket, target.nodeId(), true, stream);
         compareLater(bucket, target.nodeId(), DIGEST_ATTEMPTS_AFTER_FEED);
         return sequence;
+    }
+
+    /**
+     * Queues a feed's chunk behind the ones it has {@code inFlight}, first waiting (back-pressure)
+     * until fewer than {@link #FEED_WINDOW_CHUNKS} are queued or in flight; a refused chunk fails
+     * the feed there. The stream keeps them in order.
+     */
+    private static void sendChunk(PeerStream stream, Request.MigrateChunk chunk,
+                                  java.util.ArrayDeque<CompletableFuture<Void>> inFlight) {
+        while (inFlight.size() >= FEED_WINDOW_CHUNKS) {
+            inFlight.poll().join();
+        }
+        inFlight.add(stream.offer(chunk));
     }
 
     /** Whether the feed goes on: to a copy of a bucket this node serves, or to the primary it hands over to. */
@@ -901,10 +922,7 @@ final class ClusterData implements ChangeBus.Replication {
             LOG.debug("node {} receives bucket {} (table version {}, sequence {})", selfId, b, chunk.tableVersion(),
                     chunk.sequence());
         }
-        for (ClusterWire.Entry e : chunk.entries()) {
-            engine.applyCopy(maps.open(e.map()), b, e.key(), e.value(), e.version(), e.timestampMs(), e.expiresAtMs(),
-                    ChangeType.UPDATED, BucketStore.CopyMode.SNAPSHOT);
-        }
+        engine.applySnapshot(b, chunk.entries(), maps::open);
         if (chunk.last()) {
             engine.endFeed(b, true);
             receiving.remove(b);
@@ -961,7 +979,10 @@ final class ClusterData implements ChangeBus.Replication {
         for (int segment = 0; segment < store.segments(); segment++) {
             store.visitSegment(segment, e -> {
                 e.key().getUsing(key);
-                e.value().getUsing(value);
+                // The term needs the value's version and hash only: read from its header, the bytes not copied.
+                net.openhft.chronicle.hash.Data<StoredValue> v = e.value();
+                value.version = v.bytes().readLong(v.offset() + ValueLayout.VERSION);
+                value.valueHash = v.bytes().readLong(v.offset() + ValueLayout.VALUE_HASH);
                 MapHandle map = maps.byId(key.mapId);
                 if (map != null) {
                     sum[0] += digestTerm(term, map.name, key, value);

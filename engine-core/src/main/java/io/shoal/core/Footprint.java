@@ -10,4 +10,9 @@ final class Footprint {
     static int of(int keyBytes, int valueBytes) {
         return keyBytes + valueBytes + NodeStats.ENTRY_OVERHEAD_BYTES;
     }
+
+    /** The sum of {@link #of(int, int)} over {@code entries} entries of {@code keyAndValueBytes} in all. */
+    static long ofAll(long entries, long keyAndValueBytes) {
+        return keyAndValueBytes + entries * NodeStats.ENTRY_OVERHEAD_BYTES;
+    }
 }

@@ -4,10 +4,13 @@ import io.shoal.ChangeType;
 import io.shoal.EntryTooLargeException;
 import io.shoal.KeyHash;
 import io.shoal.NodeClosedException;
+import io.shoal.protocol.ClusterWire;
 import io.shoal.spi.ByteSink;
 import io.shoal.spi.EvictionPolicy;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 
 /**
@@ -265,6 +268,28 @@ final class LocalEngine implements Lifecycle.Component {
         return outcome;
     }
 
+    /**
+     * Applies a feed chunk's snapshot entries to {@code bucket}, as {@link #applyCopy} in
+     * {@code SNAPSHOT} mode does one at a time, but holding the bucket lock once for the chunk and
+     * looking each map up only when it changes from the previous entry's.
+     */
+    void applySnapshot(int bucket, List<ClusterWire.Entry> entries, Function<String, MapHandle> mapNamed) {
+        BucketStore store = buckets[bucket];
+        store.lock.lock();
+        try {
+            MapHandle map = null;
+            for (ClusterWire.Entry e : entries) {
+                if (map == null || !map.name.equals(e.map())) {
+                    map = mapNamed.apply(e.map());
+                }
+                applyCopy(map, bucket, e.key(), e.value(), e.version(), e.timestampMs(), e.expiresAtMs(),
+                        ChangeType.UPDATED, BucketStore.CopyMode.SNAPSHOT);
+            }
+        } finally {
+            store.lock.unlock();
+        }
+    }
+
     /** Starts a feed of {@code bucket} from its primary; what it held stays until the feed ends (see {@link BucketStore#startFeed}). */
     void startFeed(int bucket, long sequence) {
         buckets[bucket].startFeed(sequence);
@@ -280,11 +305,11 @@ final class LocalEngine implements Lifecycle.Component {
         buckets[bucket].dropAll(this::forgetDropped);
     }
 
-    private void forgetDropped(long mapId, int keyLength, int valueLength) {
-        memory.add(-Footprint.of(keyLength, valueLength));
+    private void forgetDropped(long mapId, long entries, long keyAndValueBytes) {
+        memory.add(-Footprint.ofAll(entries, keyAndValueBytes));
         MapHandle map = maps.byId(mapId);
         if (map != null) {
-            map.size.decrement();
+            map.size.add(-entries);
         }
     }
 

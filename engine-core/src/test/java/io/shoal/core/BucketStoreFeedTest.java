@@ -70,11 +70,11 @@ class BucketStoreFeedTest {
                 "a snapshot entry older than a live change of its key");
         assertEquals(Map.of("a", "a-primary@1", "b", "b-primary@2", "gone", "x@3", "c", "c-new@3"), contents());
 
-        store.endFeed(true, (mapId, keyLength, valueLength) -> dropped.add(mapId + ":" + keyLength + ":" + valueLength));
+        store.endFeed(true, (mapId, entries, bytes) -> dropped.add(mapId + ":" + entries + ":" + bytes));
         assertFalse(store.isFeeding());
         assertEquals(Map.of("a", "a-primary@1", "b", "b-primary@2", "c", "c-new@3"), contents(),
                 "the entry the primary's copy does not hold is removed at the end");
-        assertEquals(List.of(MAP.id + ":4:1"), dropped);
+        assertEquals(List.of(MAP.id + ":1:5"), dropped, "one entry of 4 key and 1 value bytes");
         assertEquals(3, store.entriesApprox());
         assertEquals(3, store.sequence());
         assertEquals(List.of("c@3"), replicated.subList(4, replicated.size()), "live changes go to persistence");
@@ -89,7 +89,7 @@ class BucketStoreFeedTest {
         assertEquals(BucketStore.CopyOutcome.APPLIED, copy("n", "new", 7, BucketStore.CopyMode.FEED));
         assertEquals(BucketStore.CopyOutcome.SKIPPED, copy("n", "again", 7, BucketStore.CopyMode.FEED),
                 "a live change sent twice");
-        store.endFeed(true, (mapId, keyLength, valueLength) -> dropped.add("dropped"));
+        store.endFeed(true, (mapId, entries, bytes) -> dropped.add("dropped"));
         assertEquals(Map.of("n", "new@7"), contents());
         assertEquals(List.of(), dropped, "the removed key was gone already");
     }
@@ -102,7 +102,7 @@ class BucketStoreFeedTest {
         assertEquals(BucketStore.CopyOutcome.SKIPPED, copy("a", "a-snap", 4, BucketStore.CopyMode.SNAPSHOT));
         assertEquals(BucketStore.CopyOutcome.APPLIED, copy("b", "b10", 10, BucketStore.CopyMode.SNAPSHOT),
                 "the same key again from a later pass over a grown store");
-        store.endFeed(true, (mapId, keyLength, valueLength) -> dropped.add("dropped"));
+        store.endFeed(true, (mapId, entries, bytes) -> dropped.add("dropped"));
         assertEquals(Map.of("a", "a1@11", "b", "b10@10"), contents());
         assertEquals(List.of(), dropped);
         assertEquals(BucketStore.CopyOutcome.GAP, copy("c", "c", 13, BucketStore.CopyMode.REPLICA));
@@ -115,7 +115,7 @@ class BucketStoreFeedTest {
         replica("b", "b-unacked", 2);
         store.startFeed(1);
         assertEquals(BucketStore.CopyOutcome.APPLIED, copy("a", "a-primary", 1, BucketStore.CopyMode.SNAPSHOT));
-        store.endFeed(false, (mapId, keyLength, valueLength) -> dropped.add("dropped"));
+        store.endFeed(false, (mapId, entries, bytes) -> dropped.add("dropped"));
         assertFalse(store.isFeeding());
         assertEquals(Map.of("a", "a-primary@1", "b", "b-unacked@2"), contents());
         assertEquals(List.of(), dropped);
@@ -129,7 +129,7 @@ class BucketStoreFeedTest {
         copy("b", "b", 3, BucketStore.CopyMode.SNAPSHOT);
         store.startFeed(4); // the first feed stopped; b was removed on the primary meanwhile
         copy("a", "a", 2, BucketStore.CopyMode.SNAPSHOT);
-        store.endFeed(true, (mapId, keyLength, valueLength) -> dropped.add("dropped"));
+        store.endFeed(true, (mapId, entries, bytes) -> dropped.add("dropped"));
         assertEquals(Map.of("a", "a@2"), contents());
         assertEquals(List.of("dropped"), dropped);
     }
@@ -138,10 +138,29 @@ class BucketStoreFeedTest {
     void dropAllEndsAFeed() {
         replica("a", "a", 1);
         store.startFeed(1);
-        store.dropAll((mapId, keyLength, valueLength) -> dropped.add("dropped"));
+        store.dropAll((mapId, entries, bytes) -> dropped.add("dropped"));
         assertFalse(store.isFeeding());
         assertEquals(Map.of(), contents());
         assertEquals(List.of("dropped"), dropped);
+    }
+
+    @Test
+    void dropAllReportsWhatEachMapHeldFromItsCountsAfterOverwritesAndRemovals() {
+        replica("a", "12345", 1);
+        replica("b", "1", 2);
+        replica("a", "12", 3); // overwrite: 1 + 2 bytes
+        replica("c", "123", 4);
+        copy("c", null, 5, BucketStore.CopyMode.REPLICA);
+        MapHandle other = new MapHandle("other", 8);
+        byte[] key = "zz".getBytes(StandardCharsets.UTF_8);
+        StoredValue value = new StoredValue();
+        value.bytes = "xyz".getBytes(StandardCharsets.UTF_8);
+        value.length = 3;
+        store.applyCopy(other, new StoredKey().set(other.id, key, key.length), value, 6, ChangeType.UPDATED,
+                BucketStore.CopyMode.REPLICA, 1_000, new BucketStore.WriteResult());
+        store.dropAll((mapId, entries, bytes) -> dropped.add(mapId + ":" + entries + ":" + bytes));
+        assertEquals(List.of(MAP.id + ":2:5", other.id + ":1:5"), dropped);
+        assertEquals(0, store.entriesApprox());
     }
 
     private void replica(String key, String value, long sequence) {
