@@ -322,8 +322,17 @@ final class ServerSession {
     private void cluster(int requestId, Request request) {
         java.util.function.BiFunction<Request, String, CompletableFuture<Message>> handler = server.cluster;
         if (handler == null) {
-            sendError(request.opcode().code(), requestId, ErrorCode.NOT_CLUSTERED, "node " + server.nodeId()
-                    + " does not take part in a cluster");
+            // Not a member (no cluster, or not wired to it yet: the node is starting), answered as
+            // docs/protocol.md section 11 says: a HEARTBEAT with version 0, never NOT_CLUSTERED,
+            // which tells a member it was dropped from the view.
+            if (request instanceof Request.Heartbeat) {
+                send(FrameWriter.get().frame(new Frame(requestId, new Reply.Heartbeat(0, 0))));
+            } else if (request instanceof Request.Join) {
+                send(FrameWriter.get().frame(new Frame(requestId, new Reply.Join(false, "", null, null))));
+            } else {
+                sendError(request.opcode().code(), requestId, ErrorCode.NOT_CLUSTERED, "node " + server.nodeId()
+                        + " does not take part in a cluster");
+            }
             return;
         }
         replyLater(requestId, request, handler.apply(request, memberId), ErrorCode.INTERNAL_ERROR, "");

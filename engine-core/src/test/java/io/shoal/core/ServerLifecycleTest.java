@@ -165,6 +165,28 @@ class ServerLifecycleTest {
         assertEquals(2, node.map("m", byte[].class, byte[].class).get(new byte[] {1})[0]);
     }
 
+    /**
+     * A node restarted at a member's address answers that member's old peers while it starts: a
+     * HEARTBEAT must read as "not a member" (version 0), never as NOT_CLUSTERED, which would tell a
+     * member its coordinator dropped it.
+     */
+    @Test
+    void aStartingNodeAnswersHeartbeatAndJoinAsNoMemberOfAnyCluster() throws Exception {
+        String address = startHeldNode(Map.of());
+        RawClient client = client(address);
+        client.hello();
+        Reply.Heartbeat heartbeat = client.call(new Request.Heartbeat("n2", 7, 40), Reply.Heartbeat.class);
+        assertEquals(0, heartbeat.viewVersion());
+        assertEquals(0, heartbeat.tableVersion());
+        Reply.Join join = client.call(new Request.Join("n2", "127.0.0.1:1", "", 1), Reply.Join.class);
+        assertFalse(join.accepted());
+        assertEquals("", join.coordinatorAddress());
+        int fetch = client.send(new Request.TableFetch());
+        assertEquals(ErrorCode.NOT_CLUSTERED, assertInstanceOf(ErrorReply.class, client.replyTo(fetch).body()).code());
+        GatedPersistenceProvider.gate(GATE).releaseRecovery();
+        starting.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void requestsWaitingLongerThanStartupWaitGetNotReady() throws Exception {
         String address = startHeldNode(Map.of("server.startupWaitMs", 300));
