@@ -151,6 +151,8 @@ final class BucketStore {
     private long[] mapIds = new long[0];
     private long[] mapEntries = new long[0];
     private long[] mapBytes = new long[0];
+    /** Where the last counted map is in those arrays: a run of writes to one map finds it at once. */
+    private int lastMapSlot;
     private long resizes;
 
     BucketStore(String nodeId, int index, StoreSizing sizing, ChangeSink sink, int initialFrequency) {
@@ -724,10 +726,11 @@ final class BucketStore {
         if (expiresAtMs != 0) {
             entriesWithExpiry += sign;
         }
-        int i = 0;
+        int i = lastMapSlot < mapIds.length && mapIds[lastMapSlot] == key.mapId ? lastMapSlot : 0;
         while (i < mapIds.length && mapIds[i] != key.mapId) {
             i++;
         }
+        lastMapSlot = i;
         if (i == mapIds.length) {
             mapIds = java.util.Arrays.copyOf(mapIds, i + 1);
             mapEntries = java.util.Arrays.copyOf(mapEntries, i + 1);

@@ -227,15 +227,11 @@ final class ClusterSavefile {
         }
 
         private MapHandle[] open(List<String> names) {
-            MapHandle[] handles = new MapHandle[names.size()];
-            for (int i = 0; i < handles.length; i++) {
-                try {
-                    handles[i] = maps.open(names.get(i));
-                } catch (IllegalArgumentException e) {
-                    throw failed(-1, e.getMessage(), e);
-                }
+            try {
+                return maps.openAll(names);
+            } catch (IllegalArgumentException e) {
+                throw failed(-1, e.getMessage(), e);
             }
-            return handles;
         }
 
         private void progress(long entries, long position, long fileBytes) {

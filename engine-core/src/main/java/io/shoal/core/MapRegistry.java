@@ -35,6 +35,19 @@ final class MapRegistry {
         });
     }
 
+    /**
+     * Opens every map of {@code names}, in order (an export file's maps).
+     *
+     * @throws IllegalArgumentException naming the first name that is not valid or clashes
+     */
+    MapHandle[] openAll(java.util.List<String> names) {
+        MapHandle[] handles = new MapHandle[names.size()];
+        for (int i = 0; i < handles.length; i++) {
+            handles[i] = open(names.get(i));
+        }
+        return handles;
+    }
+
     MapHandle byId(long id) {
         return byId.get(id);
     }

@@ -40,14 +40,7 @@ class ClusterReplicationTest {
     }
 
     private static Map<String, Object> settings(String nodeId, int backups, String... seeds) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("node.id", nodeId);
-        settings.put("cluster.seeds", List.of(seeds));
-        settings.put("cluster.heartbeatIntervalMs", 100);
-        settings.put("cluster.failureTimeoutMs", 1000);
-        settings.put("cluster.leaveTimeoutMs", 15_000); // bounds a close whose hand-over stalls
-        settings.put("backups.count", backups);
-        return settings;
+        return ServerNodes.clusterSettings(nodeId, backups, seeds);
     }
 
     private ShoalNode node(String nodeId, int backups, String... seeds) {

@@ -58,13 +58,7 @@ class ClusterSavefileTest {
     }
 
     private static Map<String, Object> settings(String nodeId, Path savefile, String... seeds) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("node.id", nodeId);
-        settings.put("cluster.seeds", List.of(seeds));
-        settings.put("cluster.heartbeatIntervalMs", 100);
-        settings.put("cluster.failureTimeoutMs", 1000);
-        settings.put("cluster.leaveTimeoutMs", 15_000);
-        settings.put("backups.count", 1);
+        Map<String, Object> settings = ServerNodes.clusterSettings(nodeId, 1, seeds);
         if (savefile != null) {
             settings.put("cluster.savefile", savefile.toString());
         }

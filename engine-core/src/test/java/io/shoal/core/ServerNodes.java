@@ -26,6 +26,21 @@ final class ServerNodes {
         return builder;
     }
 
+    /**
+     * Settings of a cluster member that finds failures fast (100 ms heartbeats, 1 s failure timeout;
+     * a close whose hand-over stalls ends after 15 s), as a mutable map for more.
+     */
+    static Map<String, Object> clusterSettings(String nodeId, int backups, String... seeds) {
+        Map<String, Object> settings = new java.util.HashMap<>();
+        settings.put("node.id", nodeId);
+        settings.put("cluster.seeds", java.util.List.of(seeds));
+        settings.put("cluster.heartbeatIntervalMs", 100);
+        settings.put("cluster.failureTimeoutMs", 1000);
+        settings.put("cluster.leaveTimeoutMs", 15_000);
+        settings.put("backups.count", backups);
+        return settings;
+    }
+
     static ShoalNode start(Map<String, Object> overrides) {
         return Shoal.start(config(overrides).build());
     }
